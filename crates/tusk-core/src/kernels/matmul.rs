@@ -1,0 +1,140 @@
+//! Dense matrix product `C = A·B` (or `C += A·B`) on row-major `f32` matrices, with
+//! either operand optionally read transposed. Backed by the `gemm` crate, which picks
+//! AVX-512/AVX2/FMA code at run time.
+
+use super::threads::num_threads;
+use gemm::Parallelism;
+
+/// A read-only row-major matrix view: `rows x cols` logical shape, optionally the
+/// transpose of the stored `cols x rows` buffer.
+#[derive(Clone, Copy)]
+pub struct Mat<'a> {
+    pub data: &'a [f32],
+    pub rows: usize,
+    pub cols: usize,
+    pub transposed: bool,
+}
+
+impl<'a> Mat<'a> {
+    /// A `rows x cols` matrix stored row-major.
+    pub fn new(data: &'a [f32], rows: usize, cols: usize) -> Self {
+        Mat { data, rows, cols, transposed: false }
+    }
+    /// The transpose of a `cols x rows` row-major buffer, seen as `rows x cols`.
+    pub fn t(data: &'a [f32], rows: usize, cols: usize) -> Self {
+        Mat { data, rows, cols, transposed: true }
+    }
+    fn strides(&self) -> (isize, isize) {
+        // (column stride, row stride) of the logical matrix.
+        if self.transposed {
+            (self.rows as isize, 1)
+        } else {
+            (1, self.cols as isize)
+        }
+    }
+}
+
+/// Work (multiply-adds) below which a product runs on one thread.
+const PARALLEL_MIN_WORK: usize = 1 << 22;
+
+/// `c[m x n] = a[m x k] · b[k x n]`, or `c += a·b` when `accumulate`.
+///
+/// Panics if the buffers are smaller than the shapes say (a bug in the caller, not user input).
+pub fn matmul(c: &mut [f32], a: Mat, b: Mat, accumulate: bool) {
+    let (m, k, n) = (a.rows, a.cols, b.cols);
+    assert_eq!(b.rows, k, "matmul inner dimensions");
+    assert!(a.data.len() >= m * k && b.data.len() >= k * n && c.len() >= m * n);
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 {
+        if !accumulate {
+            c[..m * n].fill(0.0);
+        }
+        return;
+    }
+    let threads = num_threads();
+    let parallelism = if threads > 1 && m * n * k >= PARALLEL_MIN_WORK {
+        Parallelism::Rayon(threads)
+    } else {
+        Parallelism::None
+    };
+    let (a_cs, a_rs) = a.strides();
+    let (b_cs, b_rs) = b.strides();
+    // SAFETY: the asserts above guarantee every index gemm touches is inside the slices;
+    // `c` is exclusively borrowed and does not alias `a` or `b`.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            c.as_mut_ptr(),
+            1,
+            n as isize,
+            accumulate,
+            a.data.as_ptr(),
+            a_cs,
+            a_rs,
+            b.data.as_ptr(),
+            b_cs,
+            b_rs,
+            1.0,
+            1.0,
+            false,
+            false,
+            false,
+            parallelism,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn naive(a: &[f32], b: &[f32], m: usize, k: usize, n: usize) -> Vec<f32> {
+        let mut c = vec![0.0; m * n];
+        for i in 0..m {
+            for j in 0..n {
+                c[i * n + j] = (0..k).map(|p| a[i * k + p] * b[p * n + j]).sum();
+            }
+        }
+        c
+    }
+
+    fn transpose(x: &[f32], r: usize, c: usize) -> Vec<f32> {
+        let mut t = vec![0.0; r * c];
+        for i in 0..r {
+            for j in 0..c {
+                t[j * r + i] = x[i * c + j];
+            }
+        }
+        t
+    }
+
+    #[test]
+    fn all_transpose_combinations_match_naive() {
+        let (m, k, n) = (5, 7, 3);
+        let a: Vec<f32> = (0..m * k).map(|i| (i as f32 * 0.37).sin()).collect();
+        let b: Vec<f32> = (0..k * n).map(|i| (i as f32 * 0.11).cos()).collect();
+        let want = naive(&a, &b, m, k, n);
+        let at = transpose(&a, m, k);
+        let bt = transpose(&b, k, n);
+        for (am, bm) in [
+            (Mat::new(&a, m, k), Mat::new(&b, k, n)),
+            (Mat::t(&at, m, k), Mat::new(&b, k, n)),
+            (Mat::new(&a, m, k), Mat::t(&bt, k, n)),
+            (Mat::t(&at, m, k), Mat::t(&bt, k, n)),
+        ] {
+            let mut c = vec![1.0; m * n];
+            matmul(&mut c, am, bm, false);
+            for (x, y) in c.iter().zip(&want) {
+                assert!((x - y).abs() < 1e-5);
+            }
+            matmul(&mut c, am, bm, true);
+            for (x, y) in c.iter().zip(&want) {
+                assert!((x - 2.0 * y).abs() < 1e-5);
+            }
+        }
+    }
+}

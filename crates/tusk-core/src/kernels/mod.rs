@@ -1,0 +1,13 @@
+//! The compute kernels every layer is written against: matrix products (on the `gemm`
+//! crate), image/sequence patch extraction for convolutions, and vectorised elementwise
+//! loops. Layers never call `gemm` directly, so another backend can replace this module.
+
+mod elementwise;
+mod matmul;
+mod patches;
+mod threads;
+
+pub use elementwise::{add_assign, axpy, col_sums_into, scale, sum_sq};
+pub use matmul::{matmul, Mat};
+pub use patches::{col2im, im2col, PatchGeometry};
+pub use threads::{num_threads, set_num_threads};

@@ -1,0 +1,226 @@
+//! `Conv1D` and `Conv2D` (channels-last, strides, padding `valid`/`same`, fused activation).
+//!
+//! Conv2D: input `[batch, h, w, in]`, output `[batch, oh, ow, filters]`, kernel
+//! `[kh, kw, in, filters]`, bias `[filters]`. Conv1D: input `[batch, steps, in]`, kernel
+//! `[k, in, filters]` (run as a 2-D convolution of height 1). Each sample is lowered with
+//! im2col into `[oh*ow, kh*kw*in]` and multiplied by the kernel seen as `[kh*kw*in, filters]`.
+//! Samples are split across threads; each thread owns its patch buffer and kernel-gradient
+//! partial sum, allocated once by `set_capacity`.
+
+use super::{single_input, Ctx, Layer, ParamSpec};
+use crate::activations::Activation;
+use crate::error::{Error, Result};
+use crate::init::Initializer;
+use crate::kernels::{col2im, im2col, matmul, num_threads, Mat, PatchGeometry};
+use crate::keras::layer_config::{base_config, LayerConfig};
+use rayon::prelude::*;
+use serde_json::{json, Map, Value};
+
+pub struct Conv {
+    name: String,
+    trainable: bool,
+    rank: usize,
+    geom: PatchGeometry,
+    filters: usize,
+    use_bias: bool,
+    same: bool,
+    activation: Activation,
+    params: Vec<ParamSpec>,
+    out_shape: Vec<usize>,
+    preact: Vec<f32>,
+    workers: Vec<Scratch>,
+}
+
+/// One thread's buffers: patches of one sample, their gradient, and a kernel-gradient sum.
+#[derive(Default)]
+struct Scratch {
+    cols: Vec<f32>,
+    dcols: Vec<f32>,
+    dkernel: Vec<f32>,
+}
+
+impl Conv {
+    pub fn from_config(cfg: &LayerConfig, inputs: &[Vec<usize>]) -> Result<Self> {
+        let rank = if cfg.class == "Conv1D" { 1 } else { 2 };
+        let input = single_input(cfg, inputs, rank + 1..=rank + 1)?;
+        let filters = cfg.usize("filters")?;
+        let kernel = cfg.ints("kernel_size", rank, None)?;
+        let strides = cfg.ints("strides", rank, Some(1))?;
+        let padding = cfg.choice("padding", &["valid", "same"])?;
+        cfg.require("data_format", &[json!("channels_last")])?;
+        cfg.require("dilation_rate", &[json!(1), json!(vec![1; rank])])?;
+        cfg.require("groups", &[json!(1)])?;
+        let activation = cfg.activation("activation")?;
+        let use_bias = cfg.bool("use_bias", true)?;
+        let kernel_init = cfg.initializer("kernel_initializer", Initializer::glorot_uniform())?;
+        let bias_init = cfg.initializer("bias_initializer", Initializer::Zeros)?;
+        cfg.unsupported_unless_null(&["kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint"])?;
+        cfg.finish()?;
+        let (h, w, c) = if rank == 1 { (1, input[0], input[1]) } else { (input[0], input[1], input[2]) };
+        let (kh, kw) = if rank == 1 { (1, kernel[0]) } else { (kernel[0], kernel[1]) };
+        let (sh, sw) = if rank == 1 { (1, strides[0]) } else { (strides[0], strides[1]) };
+        let same = padding == "same";
+        let geom = PatchGeometry::new((h, w, c), (kh, kw), (sh, sw), same).ok_or_else(|| {
+            Error::shape(format!("{}: kernel {kernel:?} does not fit input {input:?} with padding 'valid'", cfg.who()))
+        })?;
+        let mut kshape = kernel.clone();
+        kshape.extend([c, filters]);
+        let mut params = vec![ParamSpec::new("kernel", kshape, kernel_init)];
+        if use_bias {
+            params.push(ParamSpec::new("bias", vec![filters], bias_init));
+        }
+        let out_shape = if rank == 1 { vec![geom.out_w, filters] } else { vec![geom.out_h, geom.out_w, filters] };
+        Ok(Conv {
+            name: cfg.name.clone(),
+            trainable: cfg.trainable(),
+            rank,
+            geom,
+            filters,
+            use_bias,
+            same,
+            activation,
+            params,
+            out_shape,
+            preact: Vec::new(),
+            workers: Vec::new(),
+        })
+    }
+
+    fn out_len(&self) -> usize {
+        self.geom.out_pixels() * self.filters
+    }
+}
+
+/// The contiguous sample range thread `t` of `threads` handles in a batch of `batch`.
+fn share(t: usize, threads: usize, batch: usize) -> std::ops::Range<usize> {
+    (t * batch / threads)..((t + 1) * batch / threads)
+}
+
+impl Layer for Conv {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn class_name(&self) -> &'static str {
+        if self.rank == 1 {
+            "Conv1D"
+        } else {
+            "Conv2D"
+        }
+    }
+    fn output_shape(&self) -> &[usize] {
+        &self.out_shape
+    }
+    fn params(&self) -> &[ParamSpec] {
+        &self.params
+    }
+
+    fn set_capacity(&mut self, batch: usize) {
+        if self.activation.needs_input() {
+            self.preact.resize(batch * self.out_len(), 0.0);
+        }
+        let threads = num_threads().min(batch.max(1));
+        let cols = self.geom.out_pixels() * self.geom.patch_len();
+        let klen = self.geom.patch_len() * self.filters;
+        self.workers.resize_with(threads, Scratch::default);
+        for s in &mut self.workers {
+            s.cols.resize(cols, 0.0);
+            s.dcols.resize(cols, 0.0);
+            s.dkernel.resize(klen, 0.0);
+        }
+    }
+
+    fn forward(&mut self, ctx: &mut Ctx, x: &[&[f32]], p: &[f32], y: &mut [f32]) {
+        let (g, filters, batch) = (self.geom, self.filters, ctx.batch);
+        let (in_len, out_len, plen) = (g.in_len(), self.out_len(), g.patch_len());
+        let (kernel, bias) = p.split_at(plen * filters);
+        let use_bias = self.use_bias;
+        let threads = self.workers.len();
+        let y_ptr = SyncPtr(y.as_mut_ptr());
+        self.workers.par_iter_mut().enumerate().for_each(|(t, s)| {
+            for i in share(t, threads, batch) {
+                // SAFETY: sample ranges of different threads are disjoint.
+                let ys = unsafe { std::slice::from_raw_parts_mut(y_ptr.get().add(i * out_len), out_len) };
+                im2col(&g, &x[0][i * in_len..][..in_len], &mut s.cols);
+                if use_bias {
+                    ys.chunks_exact_mut(filters).for_each(|r| r.copy_from_slice(bias));
+                }
+                matmul(ys, Mat::new(&s.cols, g.out_pixels(), plen), Mat::new(kernel, plen, filters), use_bias);
+            }
+        });
+        if self.activation.needs_input() {
+            self.preact[..y.len()].copy_from_slice(y);
+        }
+        self.activation.forward(y, filters);
+    }
+
+    fn backward(&mut self, batch: usize, x: &[&[f32]], y: &[f32], dy: &mut [f32], p: &[f32], dp: &mut [f32], dx: &mut [&mut [f32]]) {
+        let (g, filters) = (self.geom, self.filters);
+        let (in_len, out_len, plen) = (g.in_len(), self.out_len(), g.patch_len());
+        self.activation.backward(&self.preact, y, dy, filters);
+        let kernel = &p[..plen * filters];
+        let want_dx = !dx[0].is_empty();
+        let dx_ptr = SyncPtr(dx[0].as_mut_ptr());
+        let dy = &*dy;
+        let threads = self.workers.len();
+        self.workers.par_iter_mut().enumerate().for_each(|(t, s)| {
+            s.dkernel.fill(0.0);
+            for i in share(t, threads, batch) {
+                let dys = &dy[i * out_len..][..out_len];
+                im2col(&g, &x[0][i * in_len..][..in_len], &mut s.cols);
+                matmul(&mut s.dkernel, Mat::t(&s.cols, plen, g.out_pixels()), Mat::new(dys, g.out_pixels(), filters), true);
+                if want_dx {
+                    // SAFETY: sample ranges of different threads are disjoint.
+                    let dxs = unsafe { std::slice::from_raw_parts_mut(dx_ptr.get().add(i * in_len), in_len) };
+                    matmul(&mut s.dcols, Mat::new(dys, g.out_pixels(), filters), Mat::t(kernel, filters, plen), false);
+                    dxs.fill(0.0);
+                    col2im(&g, &s.dcols, dxs);
+                }
+            }
+        });
+        let (dkernel, dbias) = dp.split_at_mut(plen * filters);
+        dkernel.copy_from_slice(&self.workers[0].dkernel);
+        for s in &self.workers[1..] {
+            crate::kernels::add_assign(dkernel, &s.dkernel);
+        }
+        if self.use_bias {
+            crate::kernels::col_sums_into(dbias, &dy[..batch * out_len], filters);
+        }
+    }
+
+    fn config(&self) -> Map<String, Value> {
+        let mut m = base_config(&self.name, self.trainable);
+        let (k, s) = if self.rank == 1 {
+            (json!([self.geom.kw]), json!([self.geom.sw]))
+        } else {
+            (json!([self.geom.kh, self.geom.kw]), json!([self.geom.sh, self.geom.sw]))
+        };
+        m.insert("filters".into(), self.filters.into());
+        m.insert("kernel_size".into(), k);
+        m.insert("strides".into(), s);
+        m.insert("padding".into(), if self.same { "same" } else { "valid" }.into());
+        m.insert("data_format".into(), "channels_last".into());
+        m.insert("dilation_rate".into(), json!(vec![1; self.rank]));
+        m.insert("groups".into(), 1.into());
+        m.insert("activation".into(), self.activation.name().into());
+        m.insert("use_bias".into(), self.use_bias.into());
+        m.insert("kernel_initializer".into(), self.params[0].init.to_config());
+        let bias_init = self.params.get(1).map_or(Initializer::Zeros, |p| p.init.clone());
+        m.insert("bias_initializer".into(), bias_init.to_config());
+        for k in ["kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint"] {
+            m.insert(k.into(), Value::Null);
+        }
+        m
+    }
+}
+
+/// A raw pointer that may cross threads; users guarantee disjoint access.
+#[derive(Clone, Copy)]
+pub(crate) struct SyncPtr(pub *mut f32);
+unsafe impl Send for SyncPtr {}
+unsafe impl Sync for SyncPtr {}
+impl SyncPtr {
+    /// Method access makes closures capture the whole wrapper (edition 2021 disjoint capture).
+    pub fn get(self) -> *mut f32 {
+        self.0
+    }
+}

@@ -1,0 +1,128 @@
+//! `Dense`: `y = activation(x · kernel + bias)` on the last axis.
+//!
+//! Input `[batch, ..., in]`, output `[batch, ..., units]`; weights `kernel [in, units]`,
+//! `bias [units]`. Leading axes after the batch are treated as more rows, as in Keras.
+
+use super::{single_input, Ctx, Layer, ParamSpec};
+use crate::activations::Activation;
+use crate::error::Result;
+use crate::init::Initializer;
+use crate::kernels::{col_sums_into, matmul, Mat};
+use crate::keras::layer_config::{base_config, LayerConfig};
+use serde_json::{json, Map, Value};
+
+pub struct Dense {
+    name: String,
+    trainable: bool,
+    units: usize,
+    input_dim: usize,
+    rows_per_sample: usize,
+    use_bias: bool,
+    activation: Activation,
+    params: Vec<ParamSpec>,
+    out_shape: Vec<usize>,
+    /// Pre-activation values, kept only for activations whose backward needs them.
+    preact: Vec<f32>,
+}
+
+impl Dense {
+    pub fn from_config(cfg: &LayerConfig, inputs: &[Vec<usize>]) -> Result<Self> {
+        let input = single_input(cfg, inputs, 1..=8)?;
+        let units = cfg.usize("units")?;
+        let activation = cfg.activation("activation")?;
+        let use_bias = cfg.bool("use_bias", true)?;
+        let kernel_init = cfg.initializer("kernel_initializer", Initializer::glorot_uniform())?;
+        let bias_init = cfg.initializer("bias_initializer", Initializer::Zeros)?;
+        cfg.unsupported_unless_null(&[
+            "kernel_regularizer",
+            "bias_regularizer",
+            "activity_regularizer",
+            "kernel_constraint",
+            "bias_constraint",
+            "lora_rank",
+            "quantization_config",
+        ])?;
+        cfg.ignore(&["lora_alpha"]);
+        cfg.finish()?;
+        let input_dim = *input.last().unwrap();
+        let mut params = vec![ParamSpec::new("kernel", vec![input_dim, units], kernel_init)];
+        if use_bias {
+            params.push(ParamSpec::new("bias", vec![units], bias_init));
+        }
+        let mut out_shape = input.to_vec();
+        *out_shape.last_mut().unwrap() = units;
+        Ok(Dense {
+            name: cfg.name.clone(),
+            trainable: cfg.trainable(),
+            units,
+            input_dim,
+            rows_per_sample: input[..input.len() - 1].iter().product(),
+            use_bias,
+            activation,
+            params,
+            out_shape,
+            preact: Vec::new(),
+        })
+    }
+}
+
+impl Layer for Dense {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn class_name(&self) -> &'static str {
+        "Dense"
+    }
+    fn output_shape(&self) -> &[usize] {
+        &self.out_shape
+    }
+    fn params(&self) -> &[ParamSpec] {
+        &self.params
+    }
+    fn set_capacity(&mut self, batch: usize) {
+        if self.activation.needs_input() {
+            self.preact.resize(batch * self.rows_per_sample * self.units, 0.0);
+        }
+    }
+
+    fn forward(&mut self, ctx: &mut Ctx, x: &[&[f32]], p: &[f32], y: &mut [f32]) {
+        let rows = ctx.batch * self.rows_per_sample;
+        let (kernel, bias) = p.split_at(self.input_dim * self.units);
+        if self.use_bias {
+            y.chunks_exact_mut(self.units).for_each(|r| r.copy_from_slice(bias));
+        }
+        matmul(y, Mat::new(x[0], rows, self.input_dim), Mat::new(kernel, self.input_dim, self.units), self.use_bias);
+        if self.activation.needs_input() {
+            self.preact[..y.len()].copy_from_slice(y);
+        }
+        self.activation.forward(y, self.units);
+    }
+
+    fn backward(&mut self, batch: usize, x: &[&[f32]], y: &[f32], dy: &mut [f32], p: &[f32], dp: &mut [f32], dx: &mut [&mut [f32]]) {
+        let rows = batch * self.rows_per_sample;
+        let (n_in, n_out) = (self.input_dim, self.units);
+        self.activation.backward(&self.preact, y, dy, n_out);
+        let (dkernel, dbias) = dp.split_at_mut(n_in * n_out);
+        matmul(dkernel, Mat::t(x[0], n_in, rows), Mat::new(dy, rows, n_out), false);
+        if self.use_bias {
+            col_sums_into(dbias, dy, n_out);
+        }
+        if !dx[0].is_empty() {
+            matmul(dx[0], Mat::new(dy, rows, n_out), Mat::t(&p[..n_in * n_out], n_out, n_in), false);
+        }
+    }
+
+    fn config(&self) -> Map<String, Value> {
+        let mut m = base_config(&self.name, self.trainable);
+        m.insert("units".into(), self.units.into());
+        m.insert("activation".into(), self.activation.name().into());
+        m.insert("use_bias".into(), self.use_bias.into());
+        m.insert("kernel_initializer".into(), self.params[0].init.to_config());
+        let bias_init = self.params.get(1).map_or(Initializer::Zeros, |p| p.init.clone());
+        m.insert("bias_initializer".into(), bias_init.to_config());
+        for k in ["kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint"] {
+            m.insert(k.into(), json!(null));
+        }
+        m
+    }
+}

@@ -1,0 +1,74 @@
+//! The `Layer` trait every layer implements, and the description of its weights.
+//!
+//! Shape contract: a layer sees whole batches, row-major, batch axis first. Each input `i`
+//! is a slice of `batch * prod(input_shape_i)` values and the output a slice of
+//! `batch * prod(output_shape())`. A layer's weights are one slice `p` of the model's
+//! parameter buffer, holding its [`ParamSpec`]s back to back in Keras' `get_weights()`
+//! order and shapes; `dp` is the matching slice of the gradient buffer.
+
+use crate::init::Initializer;
+use rand::rngs::SmallRng;
+use serde_json::{Map, Value};
+
+/// One weight of a layer, as Keras names and shapes it.
+#[derive(Clone, Debug)]
+pub struct ParamSpec {
+    /// Keras' weight name within the layer: `kernel`, `bias`, `gamma`, `moving_mean`, ...
+    pub name: &'static str,
+    /// Keras' shape: Dense kernel `[in, out]`, Conv2D kernel `[kh, kw, in, out]`, ...
+    pub shape: Vec<usize>,
+    pub init: Initializer,
+    /// Updated by the optimizer (false for moving statistics and frozen layers).
+    pub trainable: bool,
+}
+
+impl ParamSpec {
+    pub fn new(name: &'static str, shape: Vec<usize>, init: Initializer) -> Self {
+        ParamSpec { name, shape, init, trainable: true }
+    }
+    pub fn len(&self) -> usize {
+        self.shape.iter().product()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// What a forward pass knows besides its data.
+pub struct Ctx<'a> {
+    /// Number of samples in this batch (buffers may be larger).
+    pub batch: usize,
+    /// Training mode: dropout active, batch statistics used and updated.
+    pub training: bool,
+    pub rng: &'a mut SmallRng,
+}
+
+/// A layer with hand-written forward and backward passes.
+pub trait Layer: Send {
+    /// The layer's name (unique in a model), as in Keras.
+    fn name(&self) -> &str;
+    /// The Keras class name, e.g. `"Dense"`.
+    fn class_name(&self) -> &'static str;
+    /// Output shape of one sample (no batch axis).
+    fn output_shape(&self) -> &[usize];
+    /// The layer's weights, in Keras' `get_weights()` order.
+    fn params(&self) -> &[ParamSpec] {
+        &[]
+    }
+    /// Sizes per-batch scratch buffers for batches of up to `batch` samples.
+    /// Called before the first pass and whenever the batch capacity grows; never per step.
+    fn set_capacity(&mut self, _batch: usize) {}
+    /// Computes `y` from the inputs `x` and weights `p`.
+    fn forward(&mut self, ctx: &mut Ctx, x: &[&[f32]], p: &[f32], y: &mut [f32]);
+    /// Given `dy` = dLoss/dy (which it may overwrite), writes dLoss/dp into `dp`
+    /// (overwriting) and dLoss/dx_i into `dx[i]` (overwriting) for every `dx[i]` that is
+    /// not empty. Called after `forward` on the same batch, in training mode.
+    fn backward(&mut self, batch: usize, x: &[&[f32]], y: &[f32], dy: &mut [f32], p: &[f32], dp: &mut [f32], dx: &mut [&mut [f32]]);
+    /// The Keras config dict (`"config"` of the layer's JSON), as Keras 3 writes it.
+    fn config(&self) -> Map<String, Value>;
+    /// Whether the layer's output depends on its inputs in a differentiable way
+    /// (false for Embedding, whose input is integer ids).
+    fn differentiable_input(&self) -> bool {
+        true
+    }
+}

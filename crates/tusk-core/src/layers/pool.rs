@@ -1,0 +1,160 @@
+//! `MaxPooling1D/2D` and `AveragePooling1D/2D` (channels-last, `valid`/`same`).
+//!
+//! 2-D: input `[batch, h, w, c]` -> `[batch, oh, ow, c]`; 1-D: `[batch, steps, c]` ->
+//! `[batch, osteps, c]`. `strides` default to `pool_size`. With `same` padding, average
+//! pooling divides by the number of real (non-padding) values, as Keras does; max
+//! pooling ignores the padding. Max pooling remembers the winning input of each output.
+
+use super::{single_input, Ctx, Layer};
+use crate::error::{Error, Result};
+use crate::kernels::PatchGeometry;
+use crate::keras::layer_config::{base_config, LayerConfig};
+use serde_json::{json, Map, Value};
+
+pub struct Pool {
+    name: String,
+    class: &'static str,
+    max: bool,
+    rank: usize,
+    same: bool,
+    geom: PatchGeometry,
+    out_shape: Vec<usize>,
+    /// Max pooling: per output value, the index (within the sample) of its input.
+    argmax: Vec<u32>,
+}
+
+impl Pool {
+    pub fn from_config(cfg: &LayerConfig, inputs: &[Vec<usize>]) -> Result<Self> {
+        let (class, max, rank) = match cfg.class {
+            "MaxPooling1D" => ("MaxPooling1D", true, 1),
+            "MaxPooling2D" => ("MaxPooling2D", true, 2),
+            "AveragePooling1D" => ("AveragePooling1D", false, 1),
+            _ => ("AveragePooling2D", false, 2),
+        };
+        let input = single_input(cfg, inputs, rank + 1..=rank + 1)?;
+        let pool = cfg.ints("pool_size", rank, Some(2))?;
+        let strides = match cfg.ints("strides", rank, Some(0)) {
+            Ok(s) if s.iter().all(|&v| v > 0) => s,
+            Ok(_) => pool.clone(),
+            Err(e) => return Err(e),
+        };
+        let same = cfg.choice("padding", &["valid", "same"])? == "same";
+        cfg.require("data_format", &[json!("channels_last")])?;
+        cfg.finish()?;
+        let (h, w, c) = if rank == 1 { (1, input[0], input[1]) } else { (input[0], input[1], input[2]) };
+        let lift = |v: &[usize]| if rank == 1 { (1, v[0]) } else { (v[0], v[1]) };
+        let geom = PatchGeometry::new((h, w, c), lift(&pool), lift(&strides), same)
+            .ok_or_else(|| Error::shape(format!("{}: pool {pool:?} does not fit input {input:?}", cfg.who())))?;
+        let out_shape = if rank == 1 { vec![geom.out_w, c] } else { vec![geom.out_h, geom.out_w, c] };
+        Ok(Pool { name: cfg.name.clone(), class, max, rank, same, geom, out_shape, argmax: Vec::new() })
+    }
+
+    fn out_len(&self) -> usize {
+        self.geom.out_pixels() * self.geom.channels
+    }
+}
+
+impl Layer for Pool {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn class_name(&self) -> &'static str {
+        self.class
+    }
+    fn output_shape(&self) -> &[usize] {
+        &self.out_shape
+    }
+    fn set_capacity(&mut self, batch: usize) {
+        if self.max {
+            self.argmax.resize(batch * self.out_len(), 0);
+        }
+    }
+
+    fn forward(&mut self, ctx: &mut Ctx, x: &[&[f32]], _p: &[f32], y: &mut [f32]) {
+        let g = self.geom;
+        let (c, in_len, out_len) = (g.channels, g.in_len(), self.out_len());
+        for b in 0..ctx.batch {
+            let xs = &x[0][b * in_len..][..in_len];
+            for oy in 0..g.out_h {
+                for ox in 0..g.out_w {
+                    let o = b * out_len + (oy * g.out_w + ox) * c;
+                    let out = &mut y[o..o + c];
+                    if self.max {
+                        out.fill(f32::NEG_INFINITY);
+                    } else {
+                        out.fill(0.0);
+                    }
+                    let mut count = 0usize;
+                    for ky in 0..g.kh {
+                        for kx in 0..g.kw {
+                            let Some((iy, ix)) = g.source(oy, ox, ky, kx) else { continue };
+                            count += 1;
+                            let base = (iy * g.in_w + ix) * c;
+                            for ch in 0..c {
+                                let v = xs[base + ch];
+                                if self.max {
+                                    if v > out[ch] {
+                                        out[ch] = v;
+                                        self.argmax[o + ch] = (base + ch) as u32;
+                                    }
+                                } else {
+                                    out[ch] += v;
+                                }
+                            }
+                        }
+                    }
+                    if !self.max {
+                        let inv = 1.0 / count.max(1) as f32;
+                        out.iter_mut().for_each(|v| *v *= inv);
+                    }
+                }
+            }
+        }
+    }
+
+    fn backward(&mut self, batch: usize, _x: &[&[f32]], _y: &[f32], dy: &mut [f32], _p: &[f32], _dp: &mut [f32], dx: &mut [&mut [f32]]) {
+        if dx[0].is_empty() {
+            return;
+        }
+        let g = self.geom;
+        let (c, in_len, out_len) = (g.channels, g.in_len(), self.out_len());
+        dx[0][..batch * in_len].fill(0.0);
+        for b in 0..batch {
+            let dxs = &mut dx[0][b * in_len..][..in_len];
+            if self.max {
+                for o in 0..out_len {
+                    dxs[self.argmax[b * out_len + o] as usize] += dy[b * out_len + o];
+                }
+                continue;
+            }
+            for oy in 0..g.out_h {
+                for ox in 0..g.out_w {
+                    let d = &dy[b * out_len + (oy * g.out_w + ox) * c..][..c];
+                    let sources = (0..g.kh).flat_map(|ky| (0..g.kw).map(move |kx| (ky, kx)));
+                    let count = sources.clone().filter(|&(ky, kx)| g.source(oy, ox, ky, kx).is_some()).count();
+                    let inv = 1.0 / count.max(1) as f32;
+                    for (ky, kx) in sources {
+                        if let Some((iy, ix)) = g.source(oy, ox, ky, kx) {
+                            let dst = &mut dxs[(iy * g.in_w + ix) * c..][..c];
+                            dst.iter_mut().zip(d).for_each(|(a, b)| *a += b * inv);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn config(&self) -> Map<String, Value> {
+        let mut m = base_config(&self.name, true);
+        let (p, s) = if self.rank == 1 {
+            (json!([self.geom.kw]), json!([self.geom.sw]))
+        } else {
+            (json!([self.geom.kh, self.geom.kw]), json!([self.geom.sh, self.geom.sw]))
+        };
+        m.insert("pool_size".into(), p);
+        m.insert("padding".into(), if self.same { "same" } else { "valid" }.into());
+        m.insert("strides".into(), s);
+        m.insert("data_format".into(), "channels_last".into());
+        m
+    }
+}

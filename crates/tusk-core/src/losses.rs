@@ -1,0 +1,240 @@
+//! Keras' losses with their gradients, reduced as Keras' default `sum_over_batch_size`.
+//!
+//! Predictions are `[rows, k]` (k = last axis of the model output); targets are `[rows, k]`,
+//! or `[rows]`/`[rows, 1]` class indices for the sparse loss. The loss of a batch is the
+//! mean over rows of the per-row loss (itself a mean over `k` for the regression losses
+//! and binary cross-entropy), and the gradient is that of this mean.
+
+use crate::activations::{sigmoid, softplus};
+use crate::error::{Error, Result};
+use serde_json::{json, Value};
+
+/// Keras' clipping epsilon for probabilities.
+const EPSILON: f32 = 1e-7;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Loss {
+    CategoricalCrossentropy { from_logits: bool },
+    SparseCategoricalCrossentropy { from_logits: bool },
+    BinaryCrossentropy { from_logits: bool },
+    MeanSquaredError,
+    MeanAbsoluteError,
+    Huber { delta: f32 },
+}
+
+impl Loss {
+    /// From a Keras loss name (`"categorical_crossentropy"`, `"mse"`, ...) or config
+    /// object (`{"class_name": "CategoricalCrossentropy", "config": {"from_logits": true}}`).
+    pub fn from_config(v: &Value) -> Result<Self> {
+        let (name, cfg) = match v {
+            Value::String(s) => (s.as_str(), &Value::Null),
+            Value::Object(o) => (o.get("class_name").and_then(Value::as_str).unwrap_or(""), o.get("config").unwrap_or(&Value::Null)),
+            _ => return Err(Error::config(format!("loss must be a name or an object, got {v}"))),
+        };
+        let from_logits = cfg.get("from_logits").and_then(Value::as_bool).unwrap_or(false);
+        if let Some(s) = cfg.get("label_smoothing").and_then(Value::as_f64).filter(|&s| s != 0.0) {
+            return Err(Error::unsupported(format!("loss {name}: label_smoothing={s}")));
+        }
+        let key: String = name.chars().filter(|c| *c != '_').collect::<String>().to_lowercase();
+        Ok(match key.as_str() {
+            "categoricalcrossentropy" => Loss::CategoricalCrossentropy { from_logits },
+            "sparsecategoricalcrossentropy" => Loss::SparseCategoricalCrossentropy { from_logits },
+            "binarycrossentropy" => Loss::BinaryCrossentropy { from_logits },
+            "meansquarederror" | "mse" => Loss::MeanSquaredError,
+            "meanabsoluteerror" | "mae" => Loss::MeanAbsoluteError,
+            "huber" | "huberloss" => Loss::Huber { delta: cfg.get("delta").and_then(Value::as_f64).unwrap_or(1.0) as f32 },
+            _ => {
+                return Err(Error::unsupported(format!(
+                    "loss '{name}' (supported: categorical_crossentropy, sparse_categorical_crossentropy, \
+                     binary_crossentropy, mean_squared_error, mean_absolute_error, huber)"
+                )))
+            }
+        })
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            Loss::CategoricalCrossentropy { .. } => "categorical_crossentropy",
+            Loss::SparseCategoricalCrossentropy { .. } => "sparse_categorical_crossentropy",
+            Loss::BinaryCrossentropy { .. } => "binary_crossentropy",
+            Loss::MeanSquaredError => "mean_squared_error",
+            Loss::MeanAbsoluteError => "mean_absolute_error",
+            Loss::Huber { .. } => "huber",
+        }
+    }
+
+    /// The config as written in a saved model's training config.
+    pub fn to_config(&self) -> Value {
+        match self {
+            Loss::CategoricalCrossentropy { from_logits } | Loss::SparseCategoricalCrossentropy { from_logits } | Loss::BinaryCrossentropy { from_logits } => {
+                json!({"class_name": self.name(), "config": {"from_logits": from_logits}})
+            }
+            Loss::Huber { delta } => json!({"class_name": "huber", "config": {"delta": delta}}),
+            _ => json!(self.name()),
+        }
+    }
+
+    pub fn is_sparse(&self) -> bool {
+        matches!(self, Loss::SparseCategoricalCrossentropy { .. })
+    }
+
+    /// Values per row of targets for predictions with `k` values per row.
+    pub fn target_len(&self, k: usize) -> usize {
+        if self.is_sparse() {
+            1
+        } else {
+            k
+        }
+    }
+
+    /// Checks targets of per-sample shape `target` against outputs of per-sample shape
+    /// `output` for output `output_name`.
+    pub fn check_targets(&self, output_name: &str, output: &[usize], target: &[usize]) -> Result<()> {
+        let ok = if self.is_sparse() {
+            target == &output[..output.len() - 1] || (target.len() == output.len() && target.last() == Some(&1) && target[..target.len() - 1] == output[..output.len() - 1])
+        } else {
+            target == output
+        };
+        if ok {
+            return Ok(());
+        }
+        let hint = match self {
+            Loss::CategoricalCrossentropy { .. } if target.len() + 1 == output.len() || target.last() == Some(&1) => {
+                " (labels look like class indices: one-hot encode them or use sparse_categorical_crossentropy)"
+            }
+            Loss::SparseCategoricalCrossentropy { .. } if target == output => " (labels look one-hot: use categorical_crossentropy)",
+            _ => "",
+        };
+        Err(Error::shape(format!(
+            "{}: targets of shape [n, {}] do not fit output '{output_name}' of shape [n, {}]{hint}",
+            self.name(),
+            fmt_dims(target),
+            fmt_dims(output)
+        )))
+    }
+
+    /// Mean loss over `rows` rows; writes dLoss/dy_pred into `grad` when given.
+    /// `y_pred` has `rows * k` values, `y_true` `rows * target_len(k)`.
+    pub fn compute(&self, y_pred: &[f32], y_true: &[f32], k: usize, mut grad: Option<&mut [f32]>) -> Result<f64> {
+        let rows = y_pred.len() / k;
+        let inv_rows = 1.0 / rows.max(1) as f32;
+        let mut total = 0.0f64;
+        let tl = self.target_len(k);
+        for r in 0..rows {
+            let p = &y_pred[r * k..][..k];
+            let t = &y_true[r * tl..][..tl];
+            let g = grad.as_deref_mut().map(|g| &mut g[r * k..][..k]);
+            total += match *self {
+                Loss::CategoricalCrossentropy { from_logits } => categorical(p, t, from_logits, g, inv_rows),
+                Loss::SparseCategoricalCrossentropy { from_logits } => {
+                    let c = t[0];
+                    if c < 0.0 || c.fract() != 0.0 || c as usize >= k {
+                        return Err(Error::data(format!("sparse_categorical_crossentropy: label {c} in row {r} is not a class index in 0..{k}")));
+                    }
+                    sparse_categorical(p, c as usize, from_logits, g, inv_rows)
+                }
+                Loss::BinaryCrossentropy { from_logits } => elementwise(p, t, g, inv_rows, |y, t| binary(y, t, from_logits)),
+                Loss::MeanSquaredError => elementwise(p, t, g, inv_rows, |y, t| ((y - t) * (y - t), 2.0 * (y - t))),
+                Loss::MeanAbsoluteError => elementwise(p, t, g, inv_rows, |y, t| ((y - t).abs(), (y - t).signum() * ((y - t) != 0.0) as u8 as f32)),
+                Loss::Huber { delta } => elementwise(p, t, g, inv_rows, |y, t| {
+                    let e = y - t;
+                    if e.abs() <= delta {
+                        (0.5 * e * e, e)
+                    } else {
+                        (delta * e.abs() - 0.5 * delta * delta, delta * e.signum())
+                    }
+                }),
+            };
+        }
+        Ok(total * inv_rows as f64)
+    }
+}
+
+fn fmt_dims(d: &[usize]) -> String {
+    d.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", ")
+}
+
+/// Per-value losses averaged over the row: `f(y, t) = (loss, dloss/dy)`.
+fn elementwise(p: &[f32], t: &[f32], g: Option<&mut [f32]>, inv_rows: f32, f: impl Fn(f32, f32) -> (f32, f32)) -> f64 {
+    let inv_k = 1.0 / p.len() as f32;
+    let mut sum = 0.0f64;
+    match g {
+        Some(g) => {
+            for ((&y, &tv), gv) in p.iter().zip(t).zip(g.iter_mut()) {
+                let (l, d) = f(y, tv);
+                sum += l as f64;
+                *gv = d * inv_k * inv_rows;
+            }
+        }
+        None => p.iter().zip(t).for_each(|(&y, &tv)| sum += f(y, tv).0 as f64),
+    }
+    sum * inv_k as f64
+}
+
+fn binary(y: f32, t: f32, from_logits: bool) -> (f32, f32) {
+    if from_logits {
+        (y.max(0.0) - y * t + softplus(-y.abs()), sigmoid(y) - t)
+    } else {
+        let p = y.clamp(EPSILON, 1.0 - EPSILON);
+        let loss = -(t * p.ln() + (1.0 - t) * (1.0 - p).ln());
+        let d = if y == p { -(t / p) + (1.0 - t) / (1.0 - p) } else { 0.0 };
+        (loss, d)
+    }
+}
+
+/// `-sum t log(p)` with Keras' handling: logits through log-softmax; probabilities
+/// normalised to sum 1 and clipped to `[eps, 1 - eps]`.
+fn categorical(y: &[f32], t: &[f32], from_logits: bool, g: Option<&mut [f32]>, scale: f32) -> f64 {
+    if from_logits {
+        return logits_loss(y, |i| t[i], g, scale);
+    }
+    let s: f32 = y.iter().sum();
+    let mut loss = 0.0f64;
+    for (&yv, &tv) in y.iter().zip(t) {
+        loss -= (tv * (yv / s).clamp(EPSILON, 1.0 - EPSILON).ln()) as f64;
+    }
+    if let Some(g) = g {
+        // dL/dq_i with q = y / s, zero where q was clipped; then through the normalisation.
+        let dq = |i: usize| {
+            let q = y[i] / s;
+            if q > EPSILON && q < 1.0 - EPSILON { -t[i] / q } else { 0.0 }
+        };
+        let dot: f32 = (0..y.len()).map(|i| dq(i) * y[i]).sum::<f32>() / (s * s);
+        for i in 0..y.len() {
+            g[i] = (dq(i) / s - dot) * scale;
+        }
+    }
+    loss
+}
+
+/// Cross-entropy of logits `z` against targets `t(i)`: `-sum t_i (z_i - logsumexp(z))`.
+fn logits_loss(z: &[f32], t: impl Fn(usize) -> f32, g: Option<&mut [f32]>, scale: f32) -> f64 {
+    let max = z.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let lse = max + z.iter().map(|v| (v - max).exp()).sum::<f32>().ln();
+    let loss = (0..z.len()).map(|i| -(t(i) * (z[i] - lse)) as f64).sum();
+    if let Some(g) = g {
+        let tsum: f32 = (0..z.len()).map(&t).sum();
+        for (i, gv) in g.iter_mut().enumerate() {
+            *gv = ((z[i] - lse).exp() * tsum - t(i)) * scale;
+        }
+    }
+    loss
+}
+
+fn sparse_categorical(y: &[f32], c: usize, from_logits: bool, g: Option<&mut [f32]>, scale: f32) -> f64 {
+    if from_logits {
+        return logits_loss(y, |i| (i == c) as u8 as f32, g, scale);
+    }
+    // Keras: clip, take the log as logits, softmax cross-entropy => -log(p_c / sum p).
+    let clipped = |v: f32| v.clamp(EPSILON, 1.0 - EPSILON);
+    let s: f32 = y.iter().map(|&v| clipped(v)).sum();
+    let loss = -((clipped(y[c]) / s).ln()) as f64;
+    if let Some(g) = g {
+        for (i, gv) in g.iter_mut().enumerate() {
+            let inside = y[i] > EPSILON && y[i] < 1.0 - EPSILON;
+            let d = 1.0 / s - if i == c { 1.0 / clipped(y[c]) } else { 0.0 };
+            *gv = if inside { d * scale } else { 0.0 };
+        }
+    }
+    loss
+}

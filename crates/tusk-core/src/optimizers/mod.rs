@@ -1,0 +1,180 @@
+//! Keras 3's optimizers (SGD, RMSprop, Adagrad, Adadelta, Adam, AdamW, Nadam) with their
+//! defaults, gradient clipping (`clipvalue`, per-variable `clipnorm`, `global_clipnorm`) and
+//! decoupled weight decay, stepping the trainable variables of a flat parameter buffer.
+//!
+//! State: slot buffers the size of the parameter buffer (e.g. Adam's `m`, `v`) and the step
+//! counter `iterations`; [`Optimizer::state`] and [`Optimizer::set_state`] save and restore them.
+
+mod config;
+mod rules;
+
+use crate::error::{Error, Result};
+use crate::kernels::{scale, sum_sq};
+use crate::model::VarInfo;
+
+/// The update rule and its hyper-parameters.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Rule {
+    Sgd { momentum: f32, nesterov: bool },
+    RmsProp { rho: f32, momentum: f32, epsilon: f32, centered: bool },
+    Adagrad { initial_accumulator_value: f32, epsilon: f32 },
+    Adadelta { rho: f32, epsilon: f32 },
+    Adam { beta_1: f32, beta_2: f32, epsilon: f32, amsgrad: bool },
+    Nadam { beta_1: f32, beta_2: f32, epsilon: f32 },
+}
+
+#[derive(Clone, Debug)]
+pub struct Optimizer {
+    /// Keras class name: `SGD`, `RMSprop`, `Adagrad`, `Adadelta`, `Adam`, `AdamW`, `Nadam`.
+    pub class: &'static str,
+    pub rule: Rule,
+    pub learning_rate: f32,
+    pub weight_decay: Option<f32>,
+    pub clipnorm: Option<f32>,
+    pub clipvalue: Option<f32>,
+    pub global_clipnorm: Option<f32>,
+    /// Steps taken so far.
+    pub iterations: u64,
+    slots: Vec<Vec<f32>>,
+    /// Nadam's running product of momentum schedule values.
+    u_product: f64,
+}
+
+impl Optimizer {
+    fn new(class: &'static str, rule: Rule, learning_rate: f32) -> Self {
+        Optimizer {
+            class,
+            rule,
+            learning_rate,
+            weight_decay: None,
+            clipnorm: None,
+            clipvalue: None,
+            global_clipnorm: None,
+            iterations: 0,
+            slots: Vec::new(),
+            u_product: 1.0,
+        }
+    }
+
+    fn slot_count(&self) -> usize {
+        match self.rule {
+            Rule::Sgd { momentum, .. } => (momentum != 0.0) as usize,
+            Rule::RmsProp { .. } => 3,
+            Rule::Adagrad { .. } => 1,
+            Rule::Adadelta { .. } | Rule::Nadam { .. } => 2,
+            Rule::Adam { amsgrad, .. } => 2 + amsgrad as usize,
+        }
+    }
+
+    /// Applies one step: `grads` (clipped in place) to the trainable `vars` of `params`.
+    pub fn step(&mut self, params: &mut [f32], grads: &mut [f32], vars: &[VarInfo]) {
+        if self.slots.is_empty() || self.slots.first().is_some_and(|s| s.len() != params.len()) {
+            let init = match self.rule {
+                Rule::Adagrad { initial_accumulator_value, .. } => initial_accumulator_value,
+                _ => 0.0,
+            };
+            self.slots = (0..self.slot_count()).map(|_| vec![init; params.len()]).collect();
+        }
+        self.clip(grads, vars);
+        self.iterations += 1;
+        let t = self.iterations as f64;
+        let lr = self.learning_rate;
+        // Nadam's momentum schedule, shared by all variables of this step.
+        let (mut c_m, mut c_g, mut v_corr) = (0.0, 0.0, 1.0);
+        if let Rule::Nadam { beta_1, beta_2, .. } = self.rule {
+            let b1 = beta_1 as f64;
+            let u_t = b1 * (1.0 - 0.5 * 0.96f64.powf(t * 0.004));
+            let u_t1 = b1 * (1.0 - 0.5 * 0.96f64.powf((t + 1.0) * 0.004));
+            let up_t = self.u_product * u_t;
+            let up_t1 = up_t * u_t1;
+            self.u_product = up_t;
+            c_m = (u_t1 / (1.0 - up_t1)) as f32;
+            c_g = ((1.0 - u_t) / (1.0 - up_t)) as f32;
+            v_corr = (1.0 - (beta_2 as f64).powf(t)) as f32;
+        }
+        for var in vars.iter().filter(|v| v.trainable) {
+            let r = var.offset..var.offset + var.len;
+            let p = &mut params[r.clone()];
+            let g = &grads[r.clone()];
+            if let Some(wd) = self.weight_decay.filter(|&wd| wd > 0.0) {
+                scale(p, 1.0 - wd * lr);
+            }
+            let mut slots = self.slots.iter_mut().map(|s| &mut s[r.clone()]);
+            let mut next = || slots.next().unwrap_or_default();
+            match self.rule {
+                Rule::Sgd { momentum, nesterov } => rules::sgd(p, g, next(), lr, momentum, nesterov),
+                Rule::RmsProp { rho, momentum, epsilon, centered } => {
+                    let (v, m, mg) = (next(), next(), next());
+                    rules::rmsprop(p, g, v, m, mg, lr, rho, momentum, epsilon, centered)
+                }
+                Rule::Adagrad { epsilon, .. } => rules::adagrad(p, g, next(), lr, epsilon),
+                Rule::Adadelta { rho, epsilon } => {
+                    let (a, b) = (next(), next());
+                    rules::adadelta(p, g, a, b, lr, rho, epsilon)
+                }
+                Rule::Adam { beta_1, beta_2, epsilon, amsgrad } => {
+                    let alpha = (lr as f64 * (1.0 - (beta_2 as f64).powf(t)).sqrt() / (1.0 - (beta_1 as f64).powf(t))) as f32;
+                    let (m, v, vhat) = (next(), next(), next());
+                    rules::adam(p, g, m, v, vhat, alpha, beta_1, beta_2, epsilon, amsgrad)
+                }
+                Rule::Nadam { beta_1, beta_2, epsilon } => {
+                    let (m, v) = (next(), next());
+                    rules::nadam(p, g, m, v, lr, beta_1, beta_2, epsilon, c_m, c_g, v_corr)
+                }
+            }
+        }
+    }
+
+    fn clip(&self, grads: &mut [f32], vars: &[VarInfo]) {
+        let trainable = || vars.iter().filter(|v| v.trainable);
+        if let Some(c) = self.clipvalue {
+            for v in trainable() {
+                grads[v.offset..v.offset + v.len].iter_mut().for_each(|g| *g = g.clamp(-c, c));
+            }
+        }
+        if let Some(c) = self.clipnorm {
+            for v in trainable() {
+                let g = &mut grads[v.offset..v.offset + v.len];
+                let norm = sum_sq(g).sqrt() as f32;
+                if norm > c {
+                    scale(g, c / norm);
+                }
+            }
+        }
+        if let Some(c) = self.global_clipnorm {
+            let norm = trainable().map(|v| sum_sq(&grads[v.offset..v.offset + v.len])).sum::<f64>().sqrt() as f32;
+            if norm > c {
+                for v in trainable() {
+                    scale(&mut grads[v.offset..v.offset + v.len], c / norm);
+                }
+            }
+        }
+    }
+
+    /// The optimizer's state: `iterations`, Nadam's `u_product`, and each slot buffer.
+    pub fn state(&self) -> Vec<(String, Vec<f32>)> {
+        let mut out = vec![
+            ("iterations".to_string(), vec![self.iterations as f32]),
+            ("u_product".to_string(), vec![self.u_product as f32]),
+        ];
+        out.extend(self.slots.iter().enumerate().map(|(i, s)| (format!("slot_{i}"), s.clone())));
+        out
+    }
+
+    /// Restores a state written by [`Self::state`] for a model with `n_params` parameters.
+    pub fn set_state(&mut self, state: &[(String, Vec<f32>)], n_params: usize) -> Result<()> {
+        let get = |name: &str| state.iter().find(|(n, _)| n == name).map(|(_, v)| v);
+        self.iterations = get("iterations").and_then(|v| v.first()).map_or(0, |&x| x as u64);
+        self.u_product = get("u_product").and_then(|v| v.first()).map_or(1.0, |&x| x as f64);
+        let slots: Vec<Vec<f32>> = (0..self.slot_count()).filter_map(|i| get(&format!("slot_{i}")).cloned()).collect();
+        if slots.len() != self.slot_count() || slots.iter().any(|s| s.len() != n_params) {
+            return Err(Error::shape(format!(
+                "optimizer state for {} does not fit: expected {} slot(s) of {n_params} values",
+                self.class,
+                self.slot_count()
+            )));
+        }
+        self.slots = slots;
+        Ok(())
+    }
+}
