@@ -1,1 +1,41 @@
-fn main() {}
+//! `tusk`: train, evaluate and predict Keras-style models from the command line.
+//!
+//! ```text
+//! tusk train    --model mlp|cnn|MODEL.json|SAVED_DIR --data fashion-mnist|PATH [options]
+//! tusk evaluate --model SAVED_DIR --data PATH [--labels PATH]
+//! tusk predict  --model SAVED_DIR --data PATH --output preds.csv|preds.npy
+//! ```
+
+mod args;
+mod data;
+mod evaluate;
+mod model_source;
+mod plot;
+mod predict;
+mod progress;
+mod report;
+mod train;
+
+use clap::Parser;
+
+fn main() {
+    let cli = args::Cli::parse();
+    if let Some(n) = cli.threads {
+        tusk_core::kernels::set_num_threads(n);
+        // The pool may already exist (tests); then the kernel setting alone applies.
+        let _ = rayon_pool(n);
+    }
+    let result = match cli.command {
+        args::Command::Train(a) => train::run(a),
+        args::Command::Evaluate(a) => evaluate::run(a),
+        args::Command::Predict(a) => predict::run(a),
+    };
+    if let Err(e) = result {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn rayon_pool(n: usize) -> Result<(), String> {
+    rayon::ThreadPoolBuilder::new().num_threads(n).build_global().map_err(|e| e.to_string())
+}

@@ -4,7 +4,7 @@
 
 use crate::error::{Error, Result};
 use rand::Rng;
-use rand_distr::{Distribution, StandardNormal};
+use rand_distr::StandardNormal;
 use serde_json::{json, Value};
 
 /// A Keras initialiser with its parameters.
@@ -19,6 +19,9 @@ pub enum Initializer {
     /// Variance scaling: `scale / fan`, `fan` from `mode`, normal (truncated) or uniform.
     VarianceScaling { class: &'static str, scale: f32, mode: FanMode, uniform: bool },
     Orthogonal { gain: f32 },
+    /// LSTM's `unit_forget_bias`: the inner initialiser on the `[4 * units]` bias, then ones
+    /// on its forget-gate quarter. Written back as the inner initialiser (Keras does the same).
+    UnitForgetBias(Box<Initializer>),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -92,6 +95,7 @@ impl Initializer {
             ),
             Initializer::VarianceScaling { class, .. } => (*class, json!({ "seed": null })),
             Initializer::Orthogonal { gain } => ("Orthogonal", json!({"gain": gain, "seed": null})),
+            Initializer::UnitForgetBias(inner) => return inner.to_config(),
         };
         json!({"module": "keras.initializers", "class_name": class, "config": config, "registered_name": null})
     }
@@ -125,6 +129,11 @@ impl Initializer {
                 }
             }
             Initializer::Orthogonal { gain } => orthogonal(out, shape, gain, rng),
+            Initializer::UnitForgetBias(ref inner) => {
+                inner.fill(out, shape, rng);
+                let units = out.len() / 4;
+                out[units..2 * units].fill(1.0);
+            }
         }
     }
 }

@@ -98,8 +98,10 @@ pub fn read_csv_table(
         if first_line == 0 {
             first_line = lineno;
             cols = fields.len();
-            let is_header =
-                header.unwrap_or_else(|| fields.iter().any(|f| f.parse::<f32>().is_err()));
+            // Auto-detect: a non-empty, non-numeric field (empty cells are data errors).
+            let is_header = header.unwrap_or_else(|| {
+                fields.iter().any(|f| !f.is_empty() && f.parse::<f32>().is_err())
+            });
             if is_header {
                 names = Some(fields.iter().map(|f| f.to_string()).collect());
                 continue;
@@ -264,6 +266,9 @@ mod tests {
             msg.contains("quote.csv") && msg.contains("line 1") && msg.contains("unterminated"),
             "{msg}"
         );
+        let p = csv_file(&dir, "gap.csv", "1,,2\n");
+        let msg = read_csv(&p, &CsvOptions::default()).unwrap_err().to_string();
+        assert!(msg.contains("gap.csv") && msg.contains("line 1, column 2: empty cell"), "{msg}");
         let p = csv_file(&dir, "empty.csv", "a,b\n\n");
         let msg = read_csv(&p, &CsvOptions::default()).unwrap_err().to_string();
         assert!(msg.contains("empty.csv") && msg.contains("no data rows"), "{msg}");

@@ -227,6 +227,11 @@ mod tests {
             assert_eq!((bytes.len() - 4 * n) % 64, 0, "header is padded to 64 bytes");
             assert_eq!(read_npy(&p).unwrap(), t);
         }
+        // A header too long for format 1.0 switches to 2.0.
+        let t = Tensor::new(vec![3.0], vec![1; 25_000]).unwrap();
+        let bytes = encode_npy(&t);
+        assert_eq!((bytes[6], (bytes.len() - 4) % 64), (2, 0));
+        assert_eq!(parse_npy(Path::new("v2.npy"), &bytes).unwrap(), t);
     }
 
     #[test]

@@ -29,21 +29,15 @@ pub enum Format {
 }
 
 impl Format {
-    /// Guesses the format from the file name (`.gz` stripped first); `None` if unknown.
-    pub fn from_path(path: &Path) -> Option<Format> {
-        let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
-        let name = name.strip_suffix(".gz").unwrap_or(&name);
-        let ext = name.rsplit_once('.').map(|(_, e)| e);
-        if name.ends_with("ubyte") || ext == Some("idx") {
-            return Some(Format::Idx);
-        }
-        match ext? {
-            "csv" | "tsv" | "tab" => Some(Format::Csv),
-            "svm" | "libsvm" | "svmlight" | "txt" => Some(Format::LibSvm),
-            "npy" => Some(Format::Npy),
-            "npz" => Some(Format::Npz),
-            _ => None,
-        }
+    /// Guesses the format from the file name (`.gz` stripped first); a `Config` error naming
+    /// the file when the name says nothing.
+    pub fn from_path(path: &Path) -> Result<Format> {
+        guess(path).ok_or_else(|| {
+            Error::config(format!(
+                "cannot tell the format of {} from its name; give one of idx, csv, tsv, libsvm, npy, npz",
+                path.display()
+            ))
+        })
     }
 
     /// Parses a format name (any case): `idx`, `csv`, `tsv`, `libsvm`, `svm`, `svmlight`, `npy`, `npz`.
@@ -87,13 +81,32 @@ impl DataSpec {
     }
 }
 
+impl std::str::FromStr for Format {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Format> {
+        Format::parse(s)
+    }
+}
+
+/// The format a file name suggests, if any.
+fn guess(path: &Path) -> Option<Format> {
+    let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
+    let name = name.strip_suffix(".gz").unwrap_or(&name);
+    let ext = name.rsplit_once('.').map(|(_, e)| e);
+    if name.ends_with("ubyte") || ext == Some("idx") {
+        return Some(Format::Idx);
+    }
+    match ext? {
+        "csv" | "tsv" | "tab" => Some(Format::Csv),
+        "svm" | "libsvm" | "svmlight" | "txt" => Some(Format::LibSvm),
+        "npy" => Some(Format::Npy),
+        "npz" => Some(Format::Npz),
+        _ => None,
+    }
+}
+
 fn resolve(path: &Path, format: Option<Format>) -> Result<Format> {
-    format.or_else(|| Format::from_path(path)).ok_or_else(|| {
-        Error::config(format!(
-            "cannot tell the format of {} from its name; give one of idx, csv, tsv, libsvm, npy, npz",
-            path.display()
-        ))
-    })
+    format.map_or_else(|| Format::from_path(path), Ok)
 }
 
 fn delimiter_for(path: &Path) -> u8 {
@@ -243,7 +256,7 @@ mod tests {
 
     #[test]
     fn formats_from_names() {
-        let f = |p: &str| Format::from_path(Path::new(p));
+        let f = |p: &str| Format::from_path(Path::new(p)).ok();
         assert_eq!(f("/d/train-images-idx3-ubyte.gz"), Some(Format::Idx));
         assert_eq!(f("labels.idx1-ubyte"), Some(Format::Idx));
         assert_eq!(f("a.IDX"), Some(Format::Idx));
@@ -258,6 +271,7 @@ mod tests {
         assert_eq!(delimiter_for(Path::new("a.TSV.gz")), b'\t');
         assert_eq!(delimiter_for(Path::new("a.csv")), b',');
         assert_eq!(Format::parse("LibSVM").unwrap(), Format::LibSvm);
+        assert_eq!("tsv".parse::<Format>().unwrap(), Format::Csv);
         let msg = Format::parse("parquet").unwrap_err().to_string();
         assert!(msg.contains("'parquet'") && msg.contains("npz"), "{msg}");
         let msg = load(&DataSpec::new("data.parquet")).unwrap_err().to_string();

@@ -6,6 +6,7 @@
 //! parameter buffer, holding its [`ParamSpec`]s back to back in Keras' `get_weights()`
 //! order and shapes; `dp` is the matching slice of the gradient buffer.
 
+use crate::error::Result;
 use crate::init::Initializer;
 use rand::rngs::SmallRng;
 use serde_json::{Map, Value};
@@ -70,5 +71,16 @@ pub trait Layer: Send {
     /// (false for Embedding, whose input is integer ids).
     fn differentiable_input(&self) -> bool {
         true
+    }
+    /// Writes state computed by the last training-mode `forward` into the layer's own
+    /// weights `p` (BatchNormalization's moving statistics). The model calls it right after
+    /// each training forward pass of the layer; no-op by default.
+    fn update_state(&mut self, _p: &mut [f32]) {}
+    /// Validates the values of argument `arg` when that argument is a model input: `x` holds
+    /// all samples of it (`n * prod(input_shape)` values). Called by `Model::check_inputs`
+    /// (so by `fit`, `predict`, `evaluate`, `train_on_batch`), since `forward` cannot fail.
+    /// Errors name the layer, the bad value and the sample. Ok by default.
+    fn check_input(&self, _arg: usize, _x: &[f32]) -> Result<()> {
+        Ok(())
     }
 }

@@ -2,10 +2,14 @@
 //! which turns a Keras `{class_name, config}` into a layer for given input shapes.
 
 mod activation;
+mod batch_norm;
 mod conv;
 mod dense;
 mod dropout;
+mod embedding;
 mod global_pool;
+#[cfg(test)]
+mod grad_check;
 mod layer;
 mod merge;
 mod pool;
@@ -22,7 +26,7 @@ use std::ops::RangeInclusive;
 pub const SUPPORTED: &[&str] = &[
     "InputLayer", "Dense", "Activation", "LeakyReLU", "Dropout", "Flatten", "Reshape", "Conv1D", "Conv2D",
     "MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D", "GlobalAveragePooling1D",
-    "GlobalAveragePooling2D", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate",
+    "GlobalAveragePooling2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "BatchNormalization", "Embedding", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate",
 ];
 
 /// Builds the layer described by `cfg` for inputs of per-sample shapes `inputs`.
@@ -35,6 +39,9 @@ pub fn build_layer(cfg: &LayerConfig, inputs: &[Vec<usize>]) -> Result<Box<dyn L
         "Conv1D" | "Conv2D" => Box::new(conv::Conv::from_config(cfg, inputs)?),
         "MaxPooling1D" | "MaxPooling2D" | "AveragePooling1D" | "AveragePooling2D" => Box::new(pool::Pool::from_config(cfg, inputs)?),
         "GlobalAveragePooling1D" | "GlobalAveragePooling2D" => Box::new(global_pool::GlobalAveragePooling::from_config(cfg, inputs)?),
+        "GlobalMaxPooling1D" | "GlobalMaxPooling2D" => Box::new(global_pool::GlobalMaxPooling::from_config(cfg, inputs)?),
+        "BatchNormalization" => Box::new(batch_norm::BatchNorm::from_config(cfg, inputs)?),
+        "Embedding" => Box::new(embedding::Embedding::from_config(cfg, inputs)?),
         "Add" | "Subtract" | "Multiply" | "Average" | "Maximum" | "Minimum" | "Concatenate" => {
             Box::new(merge::Merge::from_config(cfg, inputs)?)
         }

@@ -57,7 +57,8 @@ impl Buffers {
     }
 
     /// Runs every non-input node on the first `batch` samples of the input buffers.
-    pub fn forward(&mut self, graph: &mut Graph, params: &[f32], batch: usize, training: bool, rng: &mut SmallRng) {
+    /// In training mode each layer then writes its state (moving statistics) into `params`.
+    pub fn forward(&mut self, graph: &mut Graph, params: &mut [f32], batch: usize, training: bool, rng: &mut SmallRng) {
         let mut ctx = Ctx { batch, training, rng };
         for i in 0..graph.nodes.len() {
             let node = &mut graph.nodes[i];
@@ -69,6 +70,9 @@ impl Buffers {
             {
                 let xs: SmallVec<[&[f32]; 4]> = node.inputs.iter().map(|&j| &self.acts[j][..batch * self.out_lens[j]]).collect();
                 node.layer.forward(&mut ctx, &xs, &params[node.params.clone()], &mut y[..len]);
+            }
+            if training {
+                node.layer.update_state(&mut params[node.params.clone()]);
             }
             self.acts[i] = y;
         }

@@ -4,7 +4,7 @@
 //! Parameter layout: nodes in order, each node's weights back to back in Keras'
 //! `get_weights()` order; [`VarInfo`] records name (`"dense/kernel"`), shape and offset.
 
-use super::spec::{GraphSpec, LayerSpec};
+use super::spec::GraphSpec;
 use crate::error::{Error, Result};
 use crate::keras::layer_config::LayerConfig;
 use crate::layers::{build_layer, Layer, ShapeLayer};
@@ -18,8 +18,6 @@ pub struct Node {
     pub inputs: Vec<usize>,
     /// This node's slice of the parameter buffer.
     pub params: std::ops::Range<usize>,
-    /// The spec it was built from (kept to write the model back out).
-    pub spec: LayerSpec,
 }
 
 impl Node {
@@ -89,7 +87,7 @@ impl Graph {
                 offset += p.len();
             }
             index.insert(name, nodes.len());
-            nodes.push(Node { layer, inputs, params: start..offset, spec: ns.layer.clone() });
+            nodes.push(Node { layer, inputs, params: start..offset });
         }
         let lookup = |names: &[String], what: &str| -> Result<Vec<usize>> {
             names

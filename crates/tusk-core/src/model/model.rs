@@ -118,6 +118,14 @@ impl Model {
                 return Err(Error::shape(format!("inputs have different sample counts: {} and {}", x[0].rows(), t.rows())));
             }
         }
+        // Layers that read a model input directly validate its values (Embedding ids).
+        for node in &self.graph.nodes {
+            for (arg, j) in node.inputs.iter().enumerate() {
+                if let Some(k) = self.graph.inputs.iter().position(|i| i == j) {
+                    node.layer.check_input(arg, x[k].data())?;
+                }
+            }
+        }
         Ok(x[0].rows())
     }
 
@@ -175,7 +183,7 @@ impl Model {
     /// Forward (and, when `train`, backward and an optimizer step) on the loaded batch;
     /// adds loss and metrics to `acc`.
     pub(crate) fn run_batch(&mut self, batch: usize, train: bool, acc: &mut Accumulator) -> Result<()> {
-        self.bufs.forward(&mut self.graph, &self.params, batch, train, &mut self.rng);
+        self.bufs.forward(&mut self.graph, &mut self.params, batch, train, &mut self.rng);
         let compiled = self.compiled.as_ref().ok_or_else(|| Error::state("the model must be compiled first"))?;
         let mut total = 0.0;
         let mut slot = 1;
@@ -217,7 +225,7 @@ impl Model {
         for start in (0..n).step_by(bs) {
             let batch = bs.min(n - start);
             self.load_inputs(x, start..start + batch);
-            self.bufs.forward(&mut self.graph, &self.params, batch, false, &mut self.rng);
+            self.bufs.forward(&mut self.graph, &mut self.params, batch, false, &mut self.rng);
             for (r, &node) in results.iter_mut().zip(&self.graph.outputs) {
                 r.extend_from_slice(&self.bufs.acts[node][..batch * self.graph.nodes[node].out_len()]);
             }

@@ -1,0 +1,84 @@
+//! Loading data for the CLI and fitting it to a model: `fashion-mnist` or a file
+//! (tusk-data readers), features reshaped to the model's input when the sizes agree,
+//! class-index labels one-hot encoded for `categorical_crossentropy`.
+
+use crate::args::DataArgs;
+use anyhow::{bail, Context, Result};
+use std::path::PathBuf;
+use tusk_core::{Loss, Model, Tensor};
+use tusk_data::{Column, DataSpec, Dataset, Format};
+
+pub const FASHION_MNIST: &str = "fashion-mnist";
+
+/// Training data and, when there is one, the test set that goes with it.
+pub struct Loaded {
+    pub train: Dataset,
+    pub test: Option<Dataset>,
+}
+
+fn spec(path: &str, labels: Option<PathBuf>, args: &DataArgs) -> Result<DataSpec> {
+    Ok(DataSpec {
+        path: PathBuf::from(path),
+        labels,
+        label_column: args.label_column.as_deref().map(Column::parse),
+        format: args.format.as_deref().map(Format::parse).transpose()?,
+    })
+}
+
+/// The data named by `args`; with `test` (a path and labels) the test set too.
+pub fn load(args: &DataArgs, test: Option<(&str, Option<PathBuf>)>) -> Result<Loaded> {
+    if args.data == FASHION_MNIST {
+        let (train, test_set) = tusk_data::fashion_mnist::load_default()?;
+        return Ok(Loaded { train, test: Some(test_set) });
+    }
+    let spec_train = spec(&args.data, args.labels.clone(), args)?;
+    let (train, npz_test) = if spec_train.format.unwrap_or(Format::from_path(&spec_train.path)?) == Format::Npz {
+        tusk_data::load_npz_split(&spec_train.path)?
+    } else {
+        (tusk_data::load(&spec_train)?, None)
+    };
+    let test = match test {
+        Some((path, labels)) => Some(tusk_data::load(&spec(path, labels, args)?).with_context(|| format!("loading test data {path}"))?),
+        None => npz_test,
+    };
+    Ok(Loaded { train, test })
+}
+
+/// Features shaped as the model's (single) input: reshaped when only the layout differs.
+pub fn features_for(model: &Model, x: Tensor) -> Result<Tensor> {
+    let shapes = model.input_shapes();
+    if shapes.len() != 1 {
+        bail!("the CLI feeds single-input models; this model has {} inputs", shapes.len());
+    }
+    let want = &shapes[0];
+    if x.sample_shape() == want.as_slice() {
+        return Ok(x);
+    }
+    let size: usize = want.iter().product();
+    if x.row_len() != size {
+        bail!("the model expects samples of shape {want:?} ({size} values), the data has samples of shape {:?}", x.sample_shape());
+    }
+    let n = x.rows();
+    Ok(x.reshape([vec![n], want.clone()].concat())?)
+}
+
+/// Labels as the model's loss wants them: one-hot for categorical losses on class indices.
+pub fn targets_for(model: &Model, y: Tensor) -> Result<Tensor> {
+    let out = model.output_shapes().remove(0);
+    let k = *out.last().unwrap_or(&1);
+    let loss = &model.compiled().context("model is not compiled")?.losses[0];
+    let is_index = y.sample_shape().is_empty() || (y.sample_shape() == [1] && k > 1);
+    if matches!(loss, Loss::CategoricalCrossentropy { .. }) && is_index && k > 1 {
+        return Ok(tusk_data::to_categorical(&y, Some(k))?);
+    }
+    if y.sample_shape().is_empty() && !loss.is_sparse() {
+        let n = y.rows();
+        return Ok(y.reshape(vec![n, 1])?);
+    }
+    Ok(y)
+}
+
+/// Labels of a dataset that must have them.
+pub fn labels(ds: &Dataset, what: &str) -> Result<Tensor> {
+    ds.y.clone().with_context(|| format!("{what} has no labels (give --labels, or --label-column for CSV)"))
+}
