@@ -2,7 +2,8 @@
 //! buffers (`softmax` normalises each row; the others are elementwise).
 //!
 //! Forward works in place (`z` in, `y` out). Backward turns `dy` into `dz` in place,
-//! using the output `y`, and for `gelu`/`swish` the saved input `z` ([`Activation::needs_input`]).
+//! using the output `y`, and for `gelu`/`swish`/`mish`/`hard_silu` the saved input `z`
+//! ([`Activation::needs_input`]). `log_softmax`, like `softmax`, works on rows.
 
 use crate::error::{Error, Result};
 use multiversion::multiversion;
@@ -25,6 +26,14 @@ pub enum Activation {
     LeakyRelu(f32),
     HardSigmoid,
     Exponential,
+    /// `min(max(x, 0), 6)`.
+    Relu6,
+    /// `x * tanh(softplus(x))`.
+    Mish,
+    /// `x - logsumexp(x)` over each row.
+    LogSoftmax,
+    /// `x * hard_sigmoid(x)` (Keras' `hard_silu`, alias `hard_swish`).
+    HardSilu,
 }
 
 const SELU_ALPHA: f32 = 1.673_263_2;
@@ -51,10 +60,15 @@ impl Activation {
             "leaky_relu" => Activation::LeakyRelu(LEAKY_RELU_SLOPE),
             "hard_sigmoid" => Activation::HardSigmoid,
             "exponential" => Activation::Exponential,
+            "relu6" => Activation::Relu6,
+            "mish" => Activation::Mish,
+            "log_softmax" => Activation::LogSoftmax,
+            "hard_silu" | "hard_swish" => Activation::HardSilu,
             other => {
                 return Err(Error::unsupported(format!(
                     "activation '{other}' (supported: linear, relu, sigmoid, tanh, softmax, elu, selu, \
-                     softplus, softsign, gelu, swish, silu, leaky_relu, hard_sigmoid, exponential)"
+                     softplus, softsign, gelu, swish, silu, leaky_relu, hard_sigmoid, exponential, relu6, \
+                     mish, log_softmax, hard_silu)"
                 )))
             }
         })
@@ -78,12 +92,16 @@ impl Activation {
             Activation::LeakyRelu(_) => "leaky_relu",
             Activation::HardSigmoid => "hard_sigmoid",
             Activation::Exponential => "exponential",
+            Activation::Relu6 => "relu6",
+            Activation::Mish => "mish",
+            Activation::LogSoftmax => "log_softmax",
+            Activation::HardSilu => "hard_silu",
         }
     }
 
     /// Whether backward needs the pre-activation input `z` (not derivable from `y`).
     pub fn needs_input(&self) -> bool {
-        matches!(self, Activation::Gelu | Activation::Swish { .. })
+        matches!(self, Activation::Gelu | Activation::Swish { .. } | Activation::Mish | Activation::HardSilu)
     }
 
     /// `buf`: `z` in, `activation(z)` out. `row_len` is the softmax axis length.
@@ -92,6 +110,7 @@ impl Activation {
             Activation::Linear => {}
             Activation::Relu => relu(buf),
             Activation::Softmax => buf.chunks_exact_mut(row_len).for_each(softmax_row),
+            Activation::LogSoftmax => buf.chunks_exact_mut(row_len).for_each(log_softmax_row),
             Activation::LeakyRelu(a) => buf.iter_mut().for_each(|v| *v = if *v > 0.0 { *v } else { a * *v }),
             other => buf.iter_mut().for_each(|v| *v = other.scalar(*v)),
         }
@@ -110,9 +129,12 @@ impl Activation {
             Activation::Gelu => 0.5 * x * (1.0 + libm::erff(x * std::f32::consts::FRAC_1_SQRT_2)),
             Activation::Swish { .. } => x * sigmoid(x),
             Activation::LeakyRelu(a) => if x > 0.0 { x } else { a * x },
-            Activation::HardSigmoid => (x / 6.0 + 0.5).clamp(0.0, 1.0),
+            Activation::HardSigmoid => hard_sigmoid(x),
             Activation::Exponential => x.exp(),
-            Activation::Softmax => unreachable!("softmax is not elementwise"),
+            Activation::Relu6 => x.clamp(0.0, 6.0),
+            Activation::Mish => x * softplus(x).tanh(),
+            Activation::HardSilu => x * hard_sigmoid(x),
+            Activation::Softmax | Activation::LogSoftmax => unreachable!("softmax is not elementwise"),
         }
     }
 
@@ -130,7 +152,16 @@ impl Activation {
                     }
                 }
             }
-            Activation::Gelu | Activation::Swish { .. } => {
+            Activation::LogSoftmax => {
+                // y = z - logsumexp(z): dz_i = dy_i - softmax_i * sum_j dy_j, softmax = exp(y).
+                for (yr, dr) in y.chunks_exact(row_len).zip(dy.chunks_exact_mut(row_len)) {
+                    let sum: f32 = dr.iter().sum();
+                    for (d, yv) in dr.iter_mut().zip(yr) {
+                        *d -= yv.exp() * sum;
+                    }
+                }
+            }
+            Activation::Gelu | Activation::Swish { .. } | Activation::Mish | Activation::HardSilu => {
                 for (d, &x) in dy.iter_mut().zip(z) {
                     *d *= self.derivative_from_input(x);
                 }
@@ -154,7 +185,13 @@ impl Activation {
                 let s = sigmoid(x);
                 s + x * s * (1.0 - s)
             }
-            _ => unreachable!("only gelu and swish need the input"),
+            Activation::Mish => {
+                // d/dx x tanh(sp(x)) = tanh(sp) + x (1 - tanh(sp)^2) sigmoid(x)
+                let t = softplus(x).tanh();
+                t + x * (1.0 - t * t) * sigmoid(x)
+            }
+            Activation::HardSilu => hard_sigmoid(x) + if x > -3.0 && x < 3.0 { x / 6.0 } else { 0.0 },
+            _ => unreachable!("only gelu, swish, mish and hard_silu need the input"),
         }
     }
 
@@ -169,6 +206,7 @@ impl Activation {
             Activation::LeakyRelu(a) => if y > 0.0 { 1.0 } else { a },
             Activation::HardSigmoid => if y > 0.0 && y < 1.0 { 1.0 / 6.0 } else { 0.0 },
             Activation::Exponential => y,
+            Activation::Relu6 => if y > 0.0 && y < 6.0 { 1.0 } else { 0.0 },
             _ => unreachable!("handled in backward"),
         }
     }
@@ -181,6 +219,11 @@ pub(crate) fn sigmoid(x: f32) -> f32 {
         let e = x.exp();
         e / (1.0 + e)
     }
+}
+
+/// Keras 3's `hard_sigmoid`: `relu6(x + 3) / 6`.
+pub(crate) fn hard_sigmoid(x: f32) -> f32 {
+    (x / 6.0 + 0.5).clamp(0.0, 1.0)
 }
 
 pub(crate) fn softplus(x: f32) -> f32 {
@@ -198,6 +241,13 @@ pub(crate) fn softmax_row(row: &mut [f32]) {
     }
     let inv = 1.0 / sum;
     row.iter_mut().for_each(|v| *v *= inv);
+}
+
+/// `x - logsumexp(x)` of one row, in place.
+pub(crate) fn log_softmax_row(row: &mut [f32]) {
+    let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let lse = max + row.iter().map(|v| (v - max).exp()).sum::<f32>().ln();
+    row.iter_mut().for_each(|v| *v -= lse);
 }
 
 #[multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma"))]
@@ -218,9 +268,9 @@ fn relu_backward(y: &[f32], dy: &mut [f32]) {
 mod tests {
     use super::*;
 
-    const ALL: [&str; 15] = [
+    const ALL: [&str; 19] = [
         "linear", "relu", "sigmoid", "tanh", "softmax", "elu", "selu", "softplus", "softsign", "gelu",
-        "swish", "silu", "leaky_relu", "hard_sigmoid", "exponential",
+        "swish", "silu", "leaky_relu", "hard_sigmoid", "exponential", "relu6", "mish", "log_softmax", "hard_silu",
     ];
 
     #[test]
@@ -228,8 +278,9 @@ mod tests {
         for n in ALL {
             assert_eq!(Activation::parse(n).unwrap().name(), n);
         }
-        let e = Activation::parse("mish").unwrap_err().to_string();
-        assert!(e.contains("'mish'"), "{e}");
+        assert_eq!(Activation::parse("hard_swish").unwrap(), Activation::HardSilu);
+        let e = Activation::parse("sparsemax").unwrap_err().to_string();
+        assert!(e.contains("'sparsemax'"), "{e}");
     }
 
     #[test]

@@ -53,11 +53,14 @@ fn sequential(config: &Value) -> Result<GraphSpec> {
         specs.remove(0)
     } else {
         let first = &mut specs[0];
+        // Embedding's `input_dim` is its vocabulary size; its Keras 2 `input_length` is the shape.
+        let embedding = first.class_name == "Embedding";
         let shape = ["batch_input_shape", "batch_shape"]
             .iter()
             .find_map(|k| first.config.remove(*k))
             .or_else(|| first.config.remove("input_shape").map(|s| with_batch(&s)))
-            .or_else(|| first.config.remove("input_dim").map(|d| json!([null, d])))
+            .or_else(|| if embedding { first.config.get("input_length").filter(|l| l.is_u64()).map(|l| json!([null, l])) } else { None })
+            .or_else(|| if embedding { None } else { first.config.remove("input_dim").map(|d| json!([null, d])) })
             .or_else(|| config.get("build_input_shape").cloned())
             .ok_or_else(|| Error::config(format!("Sequential model: first layer {} declares no input shape", first.class_name)))?;
         LayerSpec::new("InputLayer", json!({ "batch_shape": shape }))

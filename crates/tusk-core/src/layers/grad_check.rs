@@ -46,7 +46,7 @@ pub(crate) fn check_gradients_at(layer: &mut dyn Layer, mut xs: Vec<Vec<f32>>, b
     layer.set_capacity(batch);
 
     let mut y = vec![0.0; out_len];
-    let mut loss = |layer: &mut dyn Layer, xs: &[Vec<f32>], p: &[f32], y: &mut Vec<f32>| -> f64 {
+    let loss = |layer: &mut dyn Layer, xs: &[Vec<f32>], p: &[f32], y: &mut Vec<f32>| -> f64 {
         let mut r = SmallRng::seed_from_u64(11);
         let mut ctx = Ctx { batch, training, rng: &mut r };
         let refs: Vec<&[f32]> = xs.iter().map(|x| x.as_slice()).collect();

@@ -13,6 +13,7 @@ mod grad_check;
 mod layer;
 mod merge;
 mod pool;
+mod recurrent;
 mod reshape;
 
 pub use layer::{Ctx, Layer, ParamSpec};
@@ -26,7 +27,9 @@ use std::ops::RangeInclusive;
 pub const SUPPORTED: &[&str] = &[
     "InputLayer", "Dense", "Activation", "LeakyReLU", "Dropout", "Flatten", "Reshape", "Conv1D", "Conv2D",
     "MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D", "GlobalAveragePooling1D",
-    "GlobalAveragePooling2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "BatchNormalization", "Embedding", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate",
+    "GlobalAveragePooling2D", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate",
+    "GlobalMaxPooling1D", "GlobalMaxPooling2D", "BatchNormalization", "Embedding",
+    "SimpleRNN", "LSTM", "GRU",
 ];
 
 /// Builds the layer described by `cfg` for inputs of per-sample shapes `inputs`.
@@ -42,6 +45,9 @@ pub fn build_layer(cfg: &LayerConfig, inputs: &[Vec<usize>]) -> Result<Box<dyn L
         "GlobalMaxPooling1D" | "GlobalMaxPooling2D" => Box::new(global_pool::GlobalMaxPooling::from_config(cfg, inputs)?),
         "BatchNormalization" => Box::new(batch_norm::BatchNorm::from_config(cfg, inputs)?),
         "Embedding" => Box::new(embedding::Embedding::from_config(cfg, inputs)?),
+        "SimpleRNN" => Box::new(recurrent::SimpleRnn::from_config(cfg, inputs)?),
+        "LSTM" => Box::new(recurrent::Lstm::from_config(cfg, inputs)?),
+        "GRU" => Box::new(recurrent::Gru::from_config(cfg, inputs)?),
         "Add" | "Subtract" | "Multiply" | "Average" | "Maximum" | "Minimum" | "Concatenate" => {
             Box::new(merge::Merge::from_config(cfg, inputs)?)
         }

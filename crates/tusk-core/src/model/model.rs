@@ -180,9 +180,11 @@ impl Model {
         names
     }
 
-    /// Forward (and, when `train`, backward and an optimizer step) on the loaded batch;
+    /// Forward (and, when training, backward and an optimizer step) on the loaded batch;
     /// adds loss and metrics to `acc`.
-    pub(crate) fn run_batch(&mut self, batch: usize, train: bool, acc: &mut Accumulator) -> Result<()> {
+    pub(crate) fn run_batch(&mut self, batch: usize, pass: impl Into<Pass>, acc: &mut Accumulator) -> Result<()> {
+        let pass = pass.into();
+        let train = pass != Pass::Inference;
         self.bufs.forward(&mut self.graph, &mut self.params, batch, train, &mut self.rng);
         let compiled = self.compiled.as_ref().ok_or_else(|| Error::state("the model must be compiled first"))?;
         let mut total = 0.0;
@@ -209,6 +211,8 @@ impl Model {
         acc.sums[0].1 += batch as f64;
         if train {
             self.bufs.backward(&mut self.graph, &self.params, &mut self.grads, batch);
+        }
+        if pass == Pass::Train {
             let compiled = self.compiled.as_mut().expect("checked above");
             compiled.optimizer.step(&mut self.params, &mut self.grads, &self.graph.vars);
         }
@@ -251,6 +255,19 @@ impl Model {
         Ok(acc.logs(""))
     }
 
+    /// The loss on `(x, y)` (one batch, training mode) and its gradient with respect to
+    /// the flat parameter buffer, without changing the weights.
+    pub fn gradients(&mut self, x: &[Tensor], y: &[Tensor]) -> Result<(f64, &[f32])> {
+        let n = self.check_inputs(x)?;
+        self.check_targets(y, n)?;
+        self.reserve(n);
+        self.load_inputs(x, 0..n);
+        self.load_targets(y, 0..n);
+        let mut acc = Accumulator::new(self.log_names());
+        self.run_batch(n, Pass::Gradients, &mut acc)?;
+        Ok((acc.sums[0].0 / n.max(1) as f64, &self.grads))
+    }
+
     /// Runs batches of `batch_size` over the samples in `order` (all, in order, if `None`).
     pub(crate) fn run_passes(&mut self, x: &[Tensor], y: &[Tensor], batch_size: usize, order: Option<&[usize]>, train: bool, acc: &mut Accumulator) -> Result<()> {
         let n = order.map_or(x[0].rows(), |o| o.len());
@@ -272,6 +289,28 @@ impl Model {
             self.run_batch(batch, train, acc)?;
         }
         Ok(())
+    }
+}
+
+/// What a pass over a batch does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Pass {
+    /// Forward in inference mode.
+    Inference,
+    /// Forward and backward in training mode; gradients left in the gradient buffer.
+    Gradients,
+    /// Forward, backward and an optimizer step.
+    Train,
+}
+
+impl From<bool> for Pass {
+    /// `true`: a training step; `false`: inference.
+    fn from(train: bool) -> Pass {
+        if train {
+            Pass::Train
+        } else {
+            Pass::Inference
+        }
     }
 }
 

@@ -1,0 +1,53 @@
+//! Shared helpers of the integration tests: reading the Keras fixtures in
+//! `tests/fixtures/keras/` (see its README.md) and comparing numbers.
+
+#![allow(dead_code)]
+
+use anyhow::{Context, Result};
+use serde_json::Value;
+use std::path::PathBuf;
+use tusk_core::Tensor;
+
+/// `tests/fixtures/keras/<rel>`.
+pub fn fixture_path(rel: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/keras").join(rel)
+}
+
+/// Parses the JSON file `tests/fixtures/keras/<rel>`.
+pub fn fixture(rel: &str) -> Result<Value> {
+    let path = fixture_path(rel);
+    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+}
+
+/// A fixture tensor `{"shape": [...], "values": [...]}` (values are exact f32s printed as f64).
+pub fn tensor(v: &Value) -> Result<Tensor> {
+    let shape: Vec<usize> = serde_json::from_value(v["shape"].clone()).context("tensor shape")?;
+    let values: Vec<f32> = v["values"]
+        .as_array()
+        .context("tensor values")?
+        .iter()
+        .map(|x| x.as_f64().map(|f| f as f32).context("tensor value is not a number"))
+        .collect::<Result<_>>()?;
+    Ok(Tensor::new(values, shape)?)
+}
+
+/// Just the values of a fixture tensor.
+pub fn values(v: &Value) -> Result<Vec<f32>> {
+    Ok(tensor(v)?.into_data())
+}
+
+/// Compares element by element: `|got - want| <= abs + rel * |want|`; the message names
+/// the first offending index and how many are off.
+pub fn assert_close(got: &[f32], want: &[f32], abs: f64, rel: f64, what: &str) {
+    assert_eq!(got.len(), want.len(), "{what}: {} values, expected {}", got.len(), want.len());
+    let bad: Vec<usize> = (0..got.len())
+        .filter(|&i| {
+            let (g, w) = (got[i] as f64, want[i] as f64);
+            !((g - w).abs() <= abs + rel * w.abs())
+        })
+        .collect();
+    if let Some(&i) = bad.first() {
+        panic!("{what}: {} of {} values differ; first at [{i}]: got {}, expected {}", bad.len(), got.len(), got[i], want[i]);
+    }
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Sets up and runs every test: Rust unit and integration tests of the whole workspace
+# (including the CLI end to end on Fashion-MNIST), and, when a Python with Keras is
+# available (KERAS_PYTHON or /opt/keras-venv), the check that the committed Keras
+# reference fixtures still match what Keras computes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+
+echo "==> cargo test (workspace)"
+cargo test --release --locked --workspace
+
+KERAS_PYTHON=${KERAS_PYTHON:-/opt/keras-venv/bin/python}
+if [ -x "$KERAS_PYTHON" ] && "$KERAS_PYTHON" -c "import keras" 2>/dev/null; then
+  echo "==> Keras fixtures still match Keras"
+  (cd crates/tusk-core/tests/fixtures/keras && CUDA_VISIBLE_DEVICES=-1 TF_CPP_MIN_LOG_LEVEL=3 "$KERAS_PYTHON" generate.py --check)
+else
+  echo "==> skipping the Keras fixture re-check (no Python with keras; set KERAS_PYTHON)"
+fi
