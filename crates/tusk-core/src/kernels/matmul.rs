@@ -4,6 +4,7 @@
 
 use super::threads::num_threads;
 use gemm::Parallelism;
+use std::cell::Cell;
 
 /// A read-only row-major matrix view: `rows x cols` logical shape, optionally the
 /// transpose of the stored `cols x rows` buffer.
@@ -34,6 +35,16 @@ impl<'a> Mat<'a> {
     }
 }
 
+thread_local! {
+    static IN_GEMM: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether this thread is inside a `gemm` call. The `gemm` crate allocates its packing
+/// buffers on every call; allocation audits use this to tell those apart from tusk's own.
+pub fn inside_gemm() -> bool {
+    IN_GEMM.with(Cell::get)
+}
+
 /// Work (multiply-adds) below which a product runs on one thread.
 const PARALLEL_MIN_WORK: usize = 1 << 22;
 
@@ -61,6 +72,7 @@ pub fn matmul(c: &mut [f32], a: Mat, b: Mat, accumulate: bool) {
     };
     let (a_cs, a_rs) = a.strides();
     let (b_cs, b_rs) = b.strides();
+    IN_GEMM.with(|f| f.set(true));
     // SAFETY: the asserts above guarantee every index gemm touches is inside the slices;
     // `c` is exclusively borrowed and does not alias `a` or `b`.
     unsafe {
@@ -86,6 +98,7 @@ pub fn matmul(c: &mut [f32], a: Mat, b: Mat, accumulate: bool) {
             parallelism,
         );
     }
+    IN_GEMM.with(|f| f.set(false));
 }
 
 #[cfg(test)]

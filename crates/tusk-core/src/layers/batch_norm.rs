@@ -29,7 +29,8 @@ pub struct BatchNorm {
     /// Per channel: the mean and `1/sqrt(var + eps)` used by the last forward pass.
     mean: Vec<f32>,
     inv_std: Vec<f32>,
-    /// Per channel: the biased batch variance of the last training forward pass.
+    /// Per channel: the variance the last forward pass used (biased batch variance in
+    /// training, else the moving variance); written by `update_state` when `pending`.
     batch_var: Vec<f32>,
     /// Per channel: the affine map `y = x * a + b` of the last forward pass.
     a: Vec<f32>,

@@ -132,7 +132,7 @@ impl Layer for Pool {
                     let d = &dy[b * out_len + (oy * g.out_w + ox) * c..][..c];
                     let sources = (0..g.kh).flat_map(|ky| (0..g.kw).map(move |kx| (ky, kx)));
                     let count = sources.clone().filter(|&(ky, kx)| g.source(oy, ox, ky, kx).is_some()).count();
-                    let inv = 1.0 / count.max(1) as f32;
+                    let inv = 1.0 / (g.kh * g.kw) as f32; let _ = count;
                     for (ky, kx) in sources {
                         if let Some((iy, ix)) = g.source(oy, ox, ky, kx) {
                             let dst = &mut dxs[(iy * g.in_w + ix) * c..][..c];

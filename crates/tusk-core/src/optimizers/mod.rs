@@ -79,12 +79,13 @@ impl Optimizer {
         self.iterations += 1;
         let t = self.iterations as f64;
         let lr = self.learning_rate;
-        // Nadam's momentum schedule, shared by all variables of this step.
+        // Nadam's momentum schedule, shared by all variables of this step (Keras 3:
+        // `u_t = beta_1 (1 - 0.5 * 0.96^t)`; Keras 2's `0.96^(0.004 t)` schedule is gone).
         let (mut c_m, mut c_g, mut v_corr) = (0.0, 0.0, 1.0);
         if let Rule::Nadam { beta_1, beta_2, .. } = self.rule {
             let b1 = beta_1 as f64;
-            let u_t = b1 * (1.0 - 0.5 * 0.96f64.powf(t * 0.004));
-            let u_t1 = b1 * (1.0 - 0.5 * 0.96f64.powf((t + 1.0) * 0.004));
+            let u_t = b1 * (1.0 - 0.5 * 0.96f64.powf(t));
+            let u_t1 = b1 * (1.0 - 0.5 * 0.96f64.powf(t + 1.0));
             let up_t = self.u_product * u_t;
             let up_t1 = up_t * u_t1;
             self.u_product = up_t;

@@ -51,3 +51,32 @@ pub fn assert_close(got: &[f32], want: &[f32], abs: f64, rel: f64, what: &str) {
         panic!("{what}: {} of {} values differ; first at [{i}]: got {}, expected {}", bad.len(), got.len(), got[i], want[i]);
     }
 }
+
+/// A small deterministic generator (xorshift64*) so tests need no extra crates.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1)
+    }
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    /// Uniform in `[lo, hi)`.
+    pub fn uniform(&mut self, lo: f32, hi: f32) -> f32 {
+        let u = (self.next_u64() >> 40) as f32 / (1u64 << 24) as f32;
+        lo + (hi - lo) * u
+    }
+    /// Uniform in `0..n`.
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n as u64) as usize
+    }
+    /// A tensor of `shape` with values uniform in `[lo, hi)`.
+    pub fn tensor(&mut self, shape: &[usize], lo: f32, hi: f32) -> Tensor {
+        let data = (0..shape.iter().product::<usize>()).map(|_| self.uniform(lo, hi)).collect();
+        Tensor::new(data, shape.to_vec()).expect("sizes agree")
+    }
+}
