@@ -334,12 +334,12 @@ fn dropout_masks_forward_and_backward_alike() -> Result<()> {
         (0..d).for_each(|i| eye[i * d + i] = 1.0);
         model.set_params(&eye)?;
         model.compile(vec![Loss::MeanSquaredError], Optimizer::from_name("sgd")?, &[])?;
-        let x = Tensor::new(vec![1.0; d], vec![1, d])?;
+        let x = [Tensor::new(vec![1.0; d], vec![1, d])?];
         // Inference: the identity.
-        assert_eq!(model.predict(&[x.clone()], 1)?[0], x, "Dropout({rate}) at inference");
-        let y = Tensor::zeros(vec![1, d]);
+        assert_eq!(model.predict(&x, 1)?[0], x[0], "Dropout({rate}) at inference");
+        let y = [Tensor::zeros(vec![1, d])];
         let s = 1.0 / (1.0 - rate);
-        let (loss, g) = model.gradients(&[x.clone()], &[y.clone()])?;
+        let (loss, g) = model.gradients(&x, &y)?;
         let kept_value = 2.0 * s * s / d as f32;
         let mut kept = 0;
         for j in 0..d {
@@ -356,8 +356,8 @@ fn dropout_masks_forward_and_backward_alike() -> Result<()> {
         let dropped = (d - kept) as f32 / d as f32;
         ensure!((dropped - rate).abs() < 0.1, "Dropout({rate}): dropped fraction {dropped}");
         // A second training call draws a new mask.
-        let g1 = model.gradients(&[x.clone()], &[y.clone()])?.1.to_vec();
-        let (_, g2) = model.gradients(&[x.clone()], &[y])?;
+        let g1 = model.gradients(&x, &y)?.1.to_vec();
+        let (_, g2) = model.gradients(&x, &y)?;
         ensure!(g1 != g2, "Dropout({rate}): the same mask twice");
     }
     Ok(())

@@ -27,6 +27,17 @@ pub fn scale(y: &mut [f32], a: f32) {
     }
 }
 
+/// Running max with its position: where `src[i] > max[i]`, `max[i] = src[i]` and
+/// `idx[i] = base + i`.
+#[multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma"))]
+pub fn max_with_index(max: &mut [f32], idx: &mut [u32], src: &[f32], base: u32) {
+    for (i, ((m, ix), &v)) in max.iter_mut().zip(idx.iter_mut()).zip(src).enumerate() {
+        let gt = v > *m;
+        *m = if gt { v } else { *m };
+        *ix = if gt { base + i as u32 } else { *ix };
+    }
+}
+
 /// Sum of squares, accumulated in `f64` for stability.
 pub fn sum_sq(x: &[f32]) -> f64 {
     x.chunks(1024)

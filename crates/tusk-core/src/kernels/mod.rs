@@ -7,7 +7,7 @@ mod matmul;
 mod patches;
 mod threads;
 
-pub use elementwise::{add_assign, axpy, col_sums_into, scale, sum_sq};
+pub use elementwise::{add_assign, axpy, col_sums_into, max_with_index, scale, sum_sq};
 pub use matmul::{inside_gemm, matmul, Mat};
 pub use patches::{col2im, im2col, PatchGeometry};
 pub use threads::{num_threads, set_num_threads};

@@ -65,21 +65,41 @@ impl PatchGeometry {
     }
 }
 
+/// The columns `kx` of window column `ox` that fall inside the input: `kx_lo..kx_hi`,
+/// starting at input column `ix0` (for `kx_lo`).
+#[inline]
+fn inside_cols(g: &PatchGeometry, ox: usize) -> (usize, usize, usize) {
+    let start = ox * g.sw;
+    let kx_lo = g.pad_left.saturating_sub(start).min(g.kw);
+    let kx_hi = (g.in_w + g.pad_left).saturating_sub(start).min(g.kw).max(kx_lo);
+    (kx_lo, kx_hi, (start + kx_lo).saturating_sub(g.pad_left))
+}
+
+/// The input row of window row `oy` + `ky`, if inside the input.
+#[inline]
+fn source_row(g: &PatchGeometry, oy: usize, ky: usize) -> Option<usize> {
+    (oy * g.sh + ky).checked_sub(g.pad_top).filter(|&iy| iy < g.in_h)
+}
+
 /// Fills `cols` (`[out_pixels, patch_len]`) from one sample `x` (`[in_h, in_w, c]`).
+/// For each window row, the inside part is one contiguous run of `(kx_hi - kx_lo) * c` values.
 pub fn im2col(g: &PatchGeometry, x: &[f32], cols: &mut [f32]) {
     let c = g.channels;
     let plen = g.patch_len();
-    for oy in 0..g.out_h {
-        for ox in 0..g.out_w {
-            let row = &mut cols[(oy * g.out_w + ox) * plen..][..plen];
-            for ky in 0..g.kh {
-                for kx in 0..g.kw {
-                    let dst = &mut row[(ky * g.kw + kx) * c..][..c];
-                    match g.source(oy, ox, ky, kx) {
-                        Some((iy, ix)) => dst.copy_from_slice(&x[(iy * g.in_w + ix) * c..][..c]),
-                        None => dst.fill(0.0),
-                    }
+    for ox_oy in 0..g.out_pixels() {
+        let (oy, ox) = (ox_oy / g.out_w, ox_oy % g.out_w);
+        let (kx_lo, kx_hi, ix0) = inside_cols(g, ox);
+        let row = &mut cols[ox_oy * plen..][..plen];
+        for ky in 0..g.kh {
+            let dst = &mut row[ky * g.kw * c..][..g.kw * c];
+            match source_row(g, oy, ky) {
+                Some(iy) => {
+                    dst[..kx_lo * c].fill(0.0);
+                    let run = (kx_hi - kx_lo) * c;
+                    copy_small(&mut dst[kx_lo * c..kx_hi * c], &x[(iy * g.in_w + ix0) * c..][..run]);
+                    dst[kx_hi * c..].fill(0.0);
                 }
+                None => dst.fill(0.0),
             }
         }
     }
@@ -90,21 +110,28 @@ pub fn im2col(g: &PatchGeometry, x: &[f32], cols: &mut [f32]) {
 pub fn col2im(g: &PatchGeometry, dcols: &[f32], dx: &mut [f32]) {
     let c = g.channels;
     let plen = g.patch_len();
-    for oy in 0..g.out_h {
-        for ox in 0..g.out_w {
-            let row = &dcols[(oy * g.out_w + ox) * plen..][..plen];
-            for ky in 0..g.kh {
-                for kx in 0..g.kw {
-                    if let Some((iy, ix)) = g.source(oy, ox, ky, kx) {
-                        let src = &row[(ky * g.kw + kx) * c..][..c];
-                        let dst = &mut dx[(iy * g.in_w + ix) * c..][..c];
-                        for (d, s) in dst.iter_mut().zip(src) {
-                            *d += *s;
-                        }
-                    }
-                }
+    for ox_oy in 0..g.out_pixels() {
+        let (oy, ox) = (ox_oy / g.out_w, ox_oy % g.out_w);
+        let (kx_lo, kx_hi, ix0) = inside_cols(g, ox);
+        let row = &dcols[ox_oy * plen..][..plen];
+        for ky in 0..g.kh {
+            if let Some(iy) = source_row(g, oy, ky) {
+                let run = (kx_hi - kx_lo) * c;
+                let src = &row[(ky * g.kw + kx_lo) * c..][..run];
+                let dst = &mut dx[(iy * g.in_w + ix0) * c..][..run];
+                dst.iter_mut().zip(src).for_each(|(d, s)| *d += *s);
             }
         }
+    }
+}
+
+/// `dst.copy_from_slice(src)`, without a `memcpy` call for the short runs of thin inputs.
+#[inline]
+fn copy_small(dst: &mut [f32], src: &[f32]) {
+    if dst.len() <= 16 {
+        dst.iter_mut().zip(src).for_each(|(d, s)| *d = *s);
+    } else {
+        dst.copy_from_slice(src);
     }
 }
 
@@ -123,6 +150,29 @@ mod tests {
         let g = PatchGeometry::new((6, 6, 2), (3, 3), (1, 1), false).unwrap();
         assert_eq!((g.out_h, g.out_w), (4, 4));
         assert!(PatchGeometry::new((2, 2, 1), (3, 3), (1, 1), false).is_none());
+    }
+
+    #[test]
+    fn im2col_matches_the_definition() {
+        for (shape, k, st, same) in [((5, 4, 2), (3, 2), (2, 1), true), ((7, 7, 1), (5, 5), (1, 1), true), ((6, 6, 3), (3, 3), (2, 2), false), ((1, 9, 2), (1, 4), (1, 3), true)] {
+            let g = PatchGeometry::new(shape, k, st, same).unwrap();
+            let x: Vec<f32> = (0..g.in_len()).map(|i| i as f32 + 1.0).collect();
+            let mut cols = vec![-1.0; g.out_pixels() * g.patch_len()];
+            im2col(&g, &x, &mut cols);
+            for oy in 0..g.out_h {
+                for ox in 0..g.out_w {
+                    for ky in 0..g.kh {
+                        for kx in 0..g.kw {
+                            for ch in 0..g.channels {
+                                let want = g.source(oy, ox, ky, kx).map_or(0.0, |(iy, ix)| x[(iy * g.in_w + ix) * g.channels + ch]);
+                                let got = cols[(oy * g.out_w + ox) * g.patch_len() + (ky * g.kw + kx) * g.channels + ch];
+                                assert_eq!(got, want, "{g:?} at {oy},{ox},{ky},{kx},{ch}");
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -7,7 +7,7 @@
 
 use super::{single_input, Ctx, Layer};
 use crate::error::{Error, Result};
-use crate::kernels::PatchGeometry;
+use crate::kernels::{max_with_index, PatchGeometry};
 use crate::keras::layer_config::{base_config, LayerConfig};
 use serde_json::{json, Map, Value};
 
@@ -75,38 +75,29 @@ impl Layer for Pool {
         let (c, in_len, out_len) = (g.channels, g.in_len(), self.out_len());
         for b in 0..ctx.batch {
             let xs = &x[0][b * in_len..][..in_len];
-            for oy in 0..g.out_h {
-                for ox in 0..g.out_w {
-                    let o = b * out_len + (oy * g.out_w + ox) * c;
-                    let out = &mut y[o..o + c];
-                    if self.max {
-                        out.fill(f32::NEG_INFINITY);
-                    } else {
-                        out.fill(0.0);
+            for pix in 0..g.out_pixels() {
+                let (oy, ox) = (pix / g.out_w, pix % g.out_w);
+                let o = b * out_len + pix * c;
+                let out = &mut y[o..o + c];
+                let window = (0..g.kh).flat_map(|ky| (0..g.kw).map(move |kx| (ky, kx)));
+                let mut bases = window.filter_map(|(ky, kx)| g.source(oy, ox, ky, kx)).map(|(iy, ix)| (iy * g.in_w + ix) * c);
+                // Every window holds at least one real input (Keras' padding never exceeds the window).
+                let first = bases.next().unwrap_or(0);
+                out.copy_from_slice(&xs[first..first + c]);
+                if self.max {
+                    let idx = &mut self.argmax[o..o + c];
+                    idx.iter_mut().enumerate().for_each(|(ch, i)| *i = (first + ch) as u32);
+                    for base in bases {
+                        max_with_index(out, idx, &xs[base..base + c], base as u32);
                     }
-                    let mut count = 0usize;
-                    for ky in 0..g.kh {
-                        for kx in 0..g.kw {
-                            let Some((iy, ix)) = g.source(oy, ox, ky, kx) else { continue };
-                            count += 1;
-                            let base = (iy * g.in_w + ix) * c;
-                            for ch in 0..c {
-                                let v = xs[base + ch];
-                                if self.max {
-                                    if v > out[ch] {
-                                        out[ch] = v;
-                                        self.argmax[o + ch] = (base + ch) as u32;
-                                    }
-                                } else {
-                                    out[ch] += v;
-                                }
-                            }
-                        }
+                } else {
+                    let mut count = 1usize;
+                    for base in bases {
+                        out.iter_mut().zip(&xs[base..base + c]).for_each(|(m, v)| *m += v);
+                        count += 1;
                     }
-                    if !self.max {
-                        let inv = 1.0 / count.max(1) as f32;
-                        out.iter_mut().for_each(|v| *v *= inv);
-                    }
+                    let inv = 1.0 / count as f32;
+                    out.iter_mut().for_each(|v| *v *= inv);
                 }
             }
         }
@@ -132,7 +123,7 @@ impl Layer for Pool {
                     let d = &dy[b * out_len + (oy * g.out_w + ox) * c..][..c];
                     let sources = (0..g.kh).flat_map(|ky| (0..g.kw).map(move |kx| (ky, kx)));
                     let count = sources.clone().filter(|&(ky, kx)| g.source(oy, ox, ky, kx).is_some()).count();
-                    let inv = 1.0 / (g.kh * g.kw) as f32; let _ = count;
+                    let inv = 1.0 / count.max(1) as f32;
                     for (ky, kx) in sources {
                         if let Some((iy, ix)) = g.source(oy, ox, ky, kx) {
                             let dst = &mut dxs[(iy * g.in_w + ix) * c..][..c];

@@ -36,7 +36,8 @@ pub struct Optimizer {
     /// Steps taken so far.
     pub iterations: u64,
     slots: Vec<Vec<f32>>,
-    /// Nadam's running product of momentum schedule values.
+    /// Nadam's running product of momentum schedule values, kept at `f32` precision (as
+    /// Keras' float32 variable is) so that the saved state restores it exactly.
     u_product: f64,
 }
 
@@ -86,7 +87,7 @@ impl Optimizer {
             let b1 = beta_1 as f64;
             let u_t = b1 * (1.0 - 0.5 * 0.96f64.powf(t));
             let u_t1 = b1 * (1.0 - 0.5 * 0.96f64.powf(t + 1.0));
-            let up_t = self.u_product * u_t;
+            let up_t = (self.u_product * u_t) as f32 as f64;
             let up_t1 = up_t * u_t1;
             self.u_product = up_t;
             c_m = (u_t1 / (1.0 - up_t1)) as f32;
@@ -152,10 +153,12 @@ impl Optimizer {
         }
     }
 
-    /// The optimizer's state: `iterations`, Nadam's `u_product`, and each slot buffer.
+    /// The optimizer's state: `iterations` (as `[low 24 bits, the rest]`, exact in `f32`),
+    /// Nadam's `u_product`, and each slot buffer.
     pub fn state(&self) -> Vec<(String, Vec<f32>)> {
+        let it = self.iterations;
         let mut out = vec![
-            ("iterations".to_string(), vec![self.iterations as f32]),
+            ("iterations".to_string(), vec![(it & 0xFF_FFFF) as f32, (it >> 24) as f32]),
             ("u_product".to_string(), vec![self.u_product as f32]),
         ];
         out.extend(self.slots.iter().enumerate().map(|(i, s)| (format!("slot_{i}"), s.clone())));
@@ -165,7 +168,11 @@ impl Optimizer {
     /// Restores a state written by [`Self::state`] for a model with `n_params` parameters.
     pub fn set_state(&mut self, state: &[(String, Vec<f32>)], n_params: usize) -> Result<()> {
         let get = |name: &str| state.iter().find(|(n, _)| n == name).map(|(_, v)| v);
-        self.iterations = get("iterations").and_then(|v| v.first()).map_or(0, |&x| x as u64);
+        self.iterations = match get("iterations").map(|v| v.as_slice()) {
+            Some([lo, hi, ..]) => ((*hi as u64) << 24) + *lo as u64,
+            Some([count]) => *count as u64,
+            _ => 0,
+        };
         self.u_product = get("u_product").and_then(|v| v.first()).map_or(1.0, |&x| x as f64);
         let slots: Vec<Vec<f32>> = (0..self.slot_count()).filter_map(|i| get(&format!("slot_{i}")).cloned()).collect();
         if slots.len() != self.slot_count() || slots.iter().any(|s| s.len() != n_params) {
@@ -177,5 +184,28 @@ impl Optimizer {
         }
         self.slots = slots;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_restores_every_step_counter_and_nadam_exactly() {
+        let vars = [VarInfo { name: "l/w".into(), layer: 0, shape: vec![3], offset: 0, len: 3, trainable: true }];
+        let mut a = Optimizer::from_name("nadam").unwrap();
+        let (mut pa, mut g) = (vec![0.5f32, -0.2, 0.1], vec![0.3f32, -0.1, 0.05]);
+        for _ in 0..5 {
+            a.step(&mut pa, &mut g.clone(), &vars);
+        }
+        a.iterations += (1 << 30) + 12_345; // past f32's exact integers
+        let mut b = Optimizer::from_name("nadam").unwrap();
+        b.set_state(&a.state(), 3).unwrap();
+        assert_eq!((b.iterations, b.u_product), (a.iterations, a.u_product));
+        let mut pb = pa.clone();
+        a.step(&mut pa, &mut g, &vars);
+        b.step(&mut pb, &mut [0.3f32, -0.1, 0.05], &vars);
+        assert_eq!(pa, pb);
     }
 }

@@ -44,7 +44,8 @@ pub fn assert_close(got: &[f32], want: &[f32], abs: f64, rel: f64, what: &str) {
     let bad: Vec<usize> = (0..got.len())
         .filter(|&i| {
             let (g, w) = (got[i] as f64, want[i] as f64);
-            !((g - w).abs() <= abs + rel * w.abs())
+            let ok = (g - w).abs() <= abs + rel * w.abs(); // false for NaN
+            !ok
         })
         .collect();
     if let Some(&i) = bad.first() {
