@@ -79,11 +79,11 @@ fn check(spec: tusk_core::GraphSpec, input: &[usize], optimizer: &str) -> usize 
 
 #[test]
 fn training_steps_do_not_allocate() {
-    // One kernel thread: with several, `gemm` also packs on rayon's worker threads, where
-    // `inside_gemm` (a thread-local flag) cannot mark its allocations.
-    tusk_core::kernels::set_num_threads(1);
-    for opt in ["sgd", "adam", "rmsprop", "nadam"] {
-        assert_eq!(check(presets::mlp(), &[784], opt), 0, "mlp with {opt} allocated during steady-state steps");
+    for threads in [1, 2] {
+        tusk_core::kernels::set_num_threads(threads);
+        for opt in ["sgd", "adam", "rmsprop", "nadam"] {
+            assert_eq!(check(presets::mlp(), &[784], opt), 0, "mlp with {opt} on {threads} thread(s) allocated during steady-state steps");
+        }
+        assert_eq!(check(presets::cnn(), &[28, 28, 1], "adam"), 0, "cnn on {threads} thread(s) allocated during steady-state steps");
     }
-    assert_eq!(check(presets::cnn(), &[28, 28, 1], "adam"), 0, "cnn allocated during steady-state steps");
 }

@@ -5,9 +5,12 @@
 mod elementwise;
 mod matmul;
 mod patches;
+mod team;
 mod threads;
 
 pub use elementwise::{add_assign, axpy, col_sums_into, max_with_index, scale, sum_sq};
 pub use matmul::{inside_gemm, matmul, Mat};
 pub use patches::{col2im, im2col, PatchGeometry};
+pub use team::{parallel, share};
+pub(crate) use team::SyncPtr;
 pub use threads::{num_threads, set_num_threads};

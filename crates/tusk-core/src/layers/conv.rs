@@ -4,16 +4,17 @@
 //! `[kh, kw, in, filters]`, bias `[filters]`. Conv1D: input `[batch, steps, in]`, kernel
 //! `[k, in, filters]` (run as a 2-D convolution of height 1). Each sample is lowered with
 //! im2col into `[oh*ow, kh*kw*in]` and multiplied by the kernel seen as `[kh*kw*in, filters]`.
-//! Samples are split across threads; each thread owns its patch buffer and kernel-gradient
-//! partial sum, allocated once by `set_capacity`.
+//! Samples are split across the kernel team; each part owns its patch buffer and
+//! kernel-gradient partial sum, allocated once by `set_capacity`.
 
 use super::{single_input, Ctx, Layer, ParamSpec};
 use crate::activations::Activation;
 use crate::error::{Error, Result};
 use crate::init::Initializer;
-use crate::kernels::{col2im, im2col, matmul, num_threads, Mat, PatchGeometry};
+use crate::kernels::{col2im, im2col, matmul, num_threads, parallel, share, Mat, PatchGeometry, SyncPtr};
 use crate::keras::layer_config::{base_config, LayerConfig};
-use rayon::prelude::*;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 use serde_json::{json, Map, Value};
 
 pub struct Conv {
@@ -28,7 +29,7 @@ pub struct Conv {
     params: Vec<ParamSpec>,
     out_shape: Vec<usize>,
     preact: Vec<f32>,
-    workers: Vec<Scratch>,
+    workers: Vec<Mutex<Scratch>>,
 }
 
 /// One thread's buffers: patches of one sample, their gradient, and a kernel-gradient sum.
@@ -91,11 +92,6 @@ impl Conv {
     }
 }
 
-/// The contiguous sample range thread `t` of `threads` handles in a batch of `batch`.
-fn share(t: usize, threads: usize, batch: usize) -> std::ops::Range<usize> {
-    (t * batch / threads)..((t + 1) * batch / threads)
-}
-
 impl Layer for Conv {
     fn name(&self) -> &str {
         &self.name
@@ -121,8 +117,9 @@ impl Layer for Conv {
         let threads = num_threads().min(batch.max(1));
         let cols = self.geom.out_pixels() * self.geom.patch_len();
         let klen = self.geom.patch_len() * self.filters;
-        self.workers.resize_with(threads, Scratch::default);
+        self.workers.resize_with(threads, Default::default);
         for s in &mut self.workers {
+            let s = s.get_mut().unwrap_or_else(|e| e.into_inner());
             s.cols.resize(cols, 0.0);
             s.dcols.resize(cols, 0.0);
             s.dkernel.resize(klen, 0.0);
@@ -134,12 +131,14 @@ impl Layer for Conv {
         let (in_len, out_len, plen) = (g.in_len(), self.out_len(), g.patch_len());
         let (kernel, bias) = p.split_at(plen * filters);
         let use_bias = self.use_bias;
-        let threads = self.workers.len();
-        let y_ptr = SyncPtr(y.as_mut_ptr());
-        self.workers.par_iter_mut().enumerate().for_each(|(t, s)| {
-            for i in share(t, threads, batch) {
-                // SAFETY: sample ranges of different threads are disjoint.
-                let ys = unsafe { std::slice::from_raw_parts_mut(y_ptr.get().add(i * out_len), out_len) };
+        let y_ptr = SyncPtr::new(y);
+        let workers = &self.workers;
+        parallel(workers.len(), &|t, n| {
+            let mut s = workers[t].lock().unwrap_or_else(|e| e.into_inner());
+            let s = &mut *s;
+            for i in share(batch, t, n, 1) {
+                // SAFETY: sample ranges of different parts are disjoint.
+                let ys = unsafe { y_ptr.slice(i * out_len, out_len) };
                 im2col(&g, &x[0][i * in_len..][..in_len], &mut s.cols);
                 if use_bias {
                     ys.chunks_exact_mut(filters).for_each(|r| r.copy_from_slice(bias));
@@ -159,18 +158,22 @@ impl Layer for Conv {
         self.activation.backward(&self.preact, y, dy, filters);
         let kernel = &p[..plen * filters];
         let want_dx = !dx[0].is_empty();
-        let dx_ptr = SyncPtr(dx[0].as_mut_ptr());
+        let dx_ptr = SyncPtr::new(dx[0]);
         let dy = &*dy;
-        let threads = self.workers.len();
-        self.workers.par_iter_mut().enumerate().for_each(|(t, s)| {
+        let workers = &self.workers;
+        let used = AtomicUsize::new(0);
+        parallel(workers.len(), &|t, n| {
+            let mut s = workers[t].lock().unwrap_or_else(|e| e.into_inner());
+            let s = &mut *s;
+            used.fetch_max(n, Ordering::Relaxed);
             s.dkernel.fill(0.0);
-            for i in share(t, threads, batch) {
+            for i in share(batch, t, n, 1) {
                 let dys = &dy[i * out_len..][..out_len];
                 im2col(&g, &x[0][i * in_len..][..in_len], &mut s.cols);
                 matmul(&mut s.dkernel, Mat::t(&s.cols, plen, g.out_pixels()), Mat::new(dys, g.out_pixels(), filters), true);
                 if want_dx {
-                    // SAFETY: sample ranges of different threads are disjoint.
-                    let dxs = unsafe { std::slice::from_raw_parts_mut(dx_ptr.get().add(i * in_len), in_len) };
+                    // SAFETY: sample ranges of different parts are disjoint.
+                    let dxs = unsafe { dx_ptr.slice(i * in_len, in_len) };
                     matmul(&mut s.dcols, Mat::new(dys, g.out_pixels(), filters), Mat::t(kernel, filters, plen), false);
                     dxs.fill(0.0);
                     col2im(&g, &s.dcols, dxs);
@@ -178,9 +181,10 @@ impl Layer for Conv {
             }
         });
         let (dkernel, dbias) = dp.split_at_mut(plen * filters);
-        dkernel.copy_from_slice(&self.workers[0].dkernel);
-        for s in &self.workers[1..] {
-            crate::kernels::add_assign(dkernel, &s.dkernel);
+        let parts = &mut self.workers[..used.into_inner()];
+        dkernel.copy_from_slice(&parts[0].get_mut().unwrap_or_else(|e| e.into_inner()).dkernel);
+        for s in &mut parts[1..] {
+            crate::kernels::add_assign(dkernel, &s.get_mut().unwrap_or_else(|e| e.into_inner()).dkernel);
         }
         if self.use_bias {
             crate::kernels::col_sums_into(dbias, &dy[..batch * out_len], filters);
@@ -210,17 +214,5 @@ impl Layer for Conv {
             m.insert(k.into(), Value::Null);
         }
         m
-    }
-}
-
-/// A raw pointer that may cross threads; users guarantee disjoint access.
-#[derive(Clone, Copy)]
-pub(crate) struct SyncPtr(pub *mut f32);
-unsafe impl Send for SyncPtr {}
-unsafe impl Sync for SyncPtr {}
-impl SyncPtr {
-    /// Method access makes closures capture the whole wrapper (edition 2021 disjoint capture).
-    pub fn get(self) -> *mut f32 {
-        self.0
     }
 }

@@ -4,6 +4,7 @@
 use super::{single_input, Ctx, Layer};
 use crate::error::{Error, Result};
 use crate::keras::layer_config::{base_config, LayerConfig};
+use multiversion::multiversion;
 use rand::Rng;
 use serde_json::{Map, Value};
 
@@ -29,6 +30,22 @@ impl Dropout {
     }
 }
 
+/// Fills `mask` with `scale` (kept) or 0 (dropped, probability `threshold / 2^32`), from a
+/// counter-based hash of (`key`, position): vectorisable, and a fresh `key` per batch.
+#[multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma"))]
+fn dropout_mask(mask: &mut [f32], key: u32, threshold: u32, scale: f32) {
+    for (i, m) in mask.iter_mut().enumerate() {
+        // lowbias32 (Chris Wellons' integer hash) of the position, keyed.
+        let mut h = (i as u32).wrapping_mul(0x9e37_79b9) ^ key;
+        h ^= h >> 16;
+        h = h.wrapping_mul(0x7feb_352d);
+        h ^= h >> 15;
+        h = h.wrapping_mul(0x846c_a68b);
+        h ^= h >> 16;
+        *m = if h >= threshold { scale } else { 0.0 };
+    }
+}
+
 impl Layer for Dropout {
     fn name(&self) -> &str {
         &self.name
@@ -48,20 +65,14 @@ impl Layer for Dropout {
             return;
         }
         let keep_scale = 1.0 / (1.0 - self.rate);
-        // Compare 24 random bits against the threshold: 2-3 draws per u64.
-        let threshold = (self.rate * (1 << 24) as f32) as u32;
-        let mask = &mut self.mask[..y.len()];
-        for m in mask.chunks_mut(2) {
-            let bits: u64 = ctx.rng.gen();
-            for (j, v) in m.iter_mut().enumerate() {
-                let r = ((bits >> (j * 32)) & 0xFF_FFFF) as u32;
-                *v = if r >= threshold { keep_scale } else { 0.0 };
-            }
-        }
-        for ((yv, xv), m) in y.iter_mut().zip(x[0]).zip(mask.iter()) {
+        let threshold = (self.rate as f64 * (1u64 << 32) as f64) as u64 as u32;
+        let key: u32 = ctx.rng.gen();
+        dropout_mask(&mut self.mask[..y.len()], key, threshold, keep_scale);
+        for ((yv, xv), m) in y.iter_mut().zip(x[0]).zip(self.mask.iter()) {
             *yv = xv * m;
         }
     }
+
     fn backward(&mut self, _batch: usize, _x: &[&[f32]], _y: &[f32], dy: &mut [f32], _p: &[f32], _dp: &mut [f32], dx: &mut [&mut [f32]]) {
         if dx[0].is_empty() {
             return;

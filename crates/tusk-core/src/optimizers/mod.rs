@@ -9,8 +9,65 @@ mod config;
 mod rules;
 
 use crate::error::{Error, Result};
-use crate::kernels::{scale, sum_sq};
+use crate::kernels::{num_threads, parallel, scale, share, sum_sq, SyncPtr};
+use smallvec::SmallVec;
 use crate::model::VarInfo;
+
+/// Values shared by all variables in one step.
+struct Scalars {
+    lr: f32,
+    /// Adam's bias-corrected step size.
+    alpha: f32,
+    /// Nadam's momentum and gradient coefficients and second-moment correction.
+    c_m: f32,
+    c_g: f32,
+    v_corr: f32,
+}
+
+/// Variables smaller than this are updated on one thread.
+const PARALLEL_MIN_LEN: usize = 1 << 14;
+
+/// Applies `rule` to one variable, split into contiguous parts run on the kernel team
+/// (the rules are elementwise, so any split gives the same result).
+fn update_split(rule: &Rule, sc: &Scalars, p: &mut [f32], g: &[f32], slots: &mut [&mut [f32]]) {
+    let len = p.len();
+    if len < PARALLEL_MIN_LEN {
+        return update(rule, sc, p, g, slots);
+    }
+    let pp = SyncPtr::new(p);
+    let sp: SmallVec<[SyncPtr<f32>; 3]> = slots.iter_mut().map(|s| SyncPtr::new(s)).collect();
+    parallel(num_threads(), &|t, n| {
+        let r = share(len, t, n, 16);
+        // SAFETY: parts cover disjoint ranges of each buffer, all of length `len`.
+        let mut parts: SmallVec<[&mut [f32]; 3]> = sp.iter().map(|s| unsafe { s.slice(r.start, r.len()) }).collect();
+        update(rule, sc, unsafe { pp.slice(r.start, r.len()) }, &g[r.clone()], &mut parts);
+    });
+}
+
+fn update(rule: &Rule, sc: &Scalars, p: &mut [f32], g: &[f32], slots: &mut [&mut [f32]]) {
+    let mut slots = slots.iter_mut().map(|s| &mut **s);
+    let mut next = || slots.next().unwrap_or_default();
+    match *rule {
+        Rule::Sgd { momentum, nesterov } => rules::sgd(p, g, next(), sc.lr, momentum, nesterov),
+        Rule::RmsProp { rho, momentum, epsilon, centered } => {
+            let (v, m, mg) = (next(), next(), next());
+            rules::rmsprop(p, g, v, m, mg, sc.lr, rho, momentum, epsilon, centered)
+        }
+        Rule::Adagrad { epsilon, .. } => rules::adagrad(p, g, next(), sc.lr, epsilon),
+        Rule::Adadelta { rho, epsilon } => {
+            let (a, b) = (next(), next());
+            rules::adadelta(p, g, a, b, sc.lr, rho, epsilon)
+        }
+        Rule::Adam { beta_1, beta_2, epsilon, amsgrad } => {
+            let (m, v, vhat) = (next(), next(), next());
+            rules::adam(p, g, m, v, vhat, sc.alpha, beta_1, beta_2, epsilon, amsgrad)
+        }
+        Rule::Nadam { beta_1, beta_2, epsilon } => {
+            let (m, v) = (next(), next());
+            rules::nadam(p, g, m, v, sc.lr, beta_1, beta_2, epsilon, sc.c_m, sc.c_g, sc.v_corr)
+        }
+    }
+}
 
 /// The update rule and its hyper-parameters.
 #[derive(Clone, Debug, PartialEq)]
@@ -78,53 +135,42 @@ impl Optimizer {
         }
         self.clip(grads, vars);
         self.iterations += 1;
-        let t = self.iterations as f64;
-        let lr = self.learning_rate;
-        // Nadam's momentum schedule, shared by all variables of this step (Keras 3:
-        // `u_t = beta_1 (1 - 0.5 * 0.96^t)`; Keras 2's `0.96^(0.004 t)` schedule is gone).
-        let (mut c_m, mut c_g, mut v_corr) = (0.0, 0.0, 1.0);
-        if let Rule::Nadam { beta_1, beta_2, .. } = self.rule {
-            let b1 = beta_1 as f64;
-            let u_t = b1 * (1.0 - 0.5 * 0.96f64.powf(t));
-            let u_t1 = b1 * (1.0 - 0.5 * 0.96f64.powf(t + 1.0));
-            let up_t = (self.u_product * u_t) as f32 as f64;
-            let up_t1 = up_t * u_t1;
-            self.u_product = up_t;
-            c_m = (u_t1 / (1.0 - up_t1)) as f32;
-            c_g = ((1.0 - u_t) / (1.0 - up_t)) as f32;
-            v_corr = (1.0 - (beta_2 as f64).powf(t)) as f32;
-        }
+        let sc = self.step_scalars();
         for var in vars.iter().filter(|v| v.trainable) {
             let r = var.offset..var.offset + var.len;
             let p = &mut params[r.clone()];
-            let g = &grads[r.clone()];
             if let Some(wd) = self.weight_decay.filter(|&wd| wd > 0.0) {
-                scale(p, 1.0 - wd * lr);
+                scale(p, 1.0 - wd * sc.lr);
             }
-            let mut slots = self.slots.iter_mut().map(|s| &mut s[r.clone()]);
-            let mut next = || slots.next().unwrap_or_default();
-            match self.rule {
-                Rule::Sgd { momentum, nesterov } => rules::sgd(p, g, next(), lr, momentum, nesterov),
-                Rule::RmsProp { rho, momentum, epsilon, centered } => {
-                    let (v, m, mg) = (next(), next(), next());
-                    rules::rmsprop(p, g, v, m, mg, lr, rho, momentum, epsilon, centered)
-                }
-                Rule::Adagrad { epsilon, .. } => rules::adagrad(p, g, next(), lr, epsilon),
-                Rule::Adadelta { rho, epsilon } => {
-                    let (a, b) = (next(), next());
-                    rules::adadelta(p, g, a, b, lr, rho, epsilon)
-                }
-                Rule::Adam { beta_1, beta_2, epsilon, amsgrad } => {
-                    let alpha = (lr as f64 * (1.0 - (beta_2 as f64).powf(t)).sqrt() / (1.0 - (beta_1 as f64).powf(t))) as f32;
-                    let (m, v, vhat) = (next(), next(), next());
-                    rules::adam(p, g, m, v, vhat, alpha, beta_1, beta_2, epsilon, amsgrad)
-                }
-                Rule::Nadam { beta_1, beta_2, epsilon } => {
-                    let (m, v) = (next(), next());
-                    rules::nadam(p, g, m, v, lr, beta_1, beta_2, epsilon, c_m, c_g, v_corr)
-                }
-            }
+            let mut slots: SmallVec<[&mut [f32]; 3]> = self.slots.iter_mut().map(|s| &mut s[r.clone()]).collect();
+            update_split(&self.rule, &sc, p, &grads[r.clone()], &mut slots);
         }
+    }
+
+    /// This step's learning rate and bias corrections (advances Nadam's running product).
+    fn step_scalars(&mut self) -> Scalars {
+        let t = self.iterations as f64;
+        let lr = self.learning_rate;
+        let mut sc = Scalars { lr, alpha: lr, c_m: 0.0, c_g: 0.0, v_corr: 1.0 };
+        match self.rule {
+            Rule::Adam { beta_1, beta_2, .. } => {
+                sc.alpha = (lr as f64 * (1.0 - (beta_2 as f64).powf(t)).sqrt() / (1.0 - (beta_1 as f64).powf(t))) as f32;
+            }
+            // Keras 3: `u_t = beta_1 (1 - 0.5 * 0.96^t)`; Keras 2's `0.96^(0.004 t)` schedule is gone.
+            Rule::Nadam { beta_1, beta_2, .. } => {
+                let b1 = beta_1 as f64;
+                let u_t = b1 * (1.0 - 0.5 * 0.96f64.powf(t));
+                let u_t1 = b1 * (1.0 - 0.5 * 0.96f64.powf(t + 1.0));
+                let up_t = (self.u_product * u_t) as f32 as f64;
+                let up_t1 = up_t * u_t1;
+                self.u_product = up_t;
+                sc.c_m = (u_t1 / (1.0 - up_t1)) as f32;
+                sc.c_g = ((1.0 - u_t) / (1.0 - up_t)) as f32;
+                sc.v_corr = (1.0 - (beta_2 as f64).powf(t)) as f32;
+            }
+            _ => {}
+        }
+        sc
     }
 
     fn clip(&self, grads: &mut [f32], vars: &[VarInfo]) {
