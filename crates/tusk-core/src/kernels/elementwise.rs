@@ -38,6 +38,16 @@ pub fn max_with_index(max: &mut [f32], idx: &mut [u32], src: &[f32], base: u32) 
     }
 }
 
+/// Adds `bias` (length `cols`) to every row of the row-major `x`.
+#[multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma"))]
+pub fn add_row_bias(x: &mut [f32], bias: &[f32]) {
+    for row in x.chunks_exact_mut(bias.len()) {
+        for (v, b) in row.iter_mut().zip(bias) {
+            *v += *b;
+        }
+    }
+}
+
 /// Sum of squares, accumulated in `f64` for stability.
 pub fn sum_sq(x: &[f32]) -> f64 {
     x.chunks(1024)

@@ -8,7 +8,7 @@ mod patches;
 mod team;
 mod threads;
 
-pub use elementwise::{add_assign, axpy, col_sums_into, max_with_index, scale, sum_sq};
+pub use elementwise::{add_assign, add_row_bias, axpy, col_sums_into, max_with_index, scale, sum_sq};
 pub use matmul::{inside_gemm, matmul, Mat};
 pub use patches::{col2im, im2col, PatchGeometry};
 pub use team::{parallel, share};

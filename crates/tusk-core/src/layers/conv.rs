@@ -11,7 +11,7 @@ use super::{single_input, Ctx, Layer, ParamSpec};
 use crate::activations::Activation;
 use crate::error::{Error, Result};
 use crate::init::Initializer;
-use crate::kernels::{col2im, im2col, matmul, num_threads, parallel, share, Mat, PatchGeometry, SyncPtr};
+use crate::kernels::{add_row_bias, col2im, im2col, matmul, num_threads, parallel, share, Mat, PatchGeometry, SyncPtr};
 use crate::keras::layer_config::{base_config, LayerConfig};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -140,10 +140,10 @@ impl Layer for Conv {
                 // SAFETY: sample ranges of different parts are disjoint.
                 let ys = unsafe { y_ptr.slice(i * out_len, out_len) };
                 im2col(&g, &x[0][i * in_len..][..in_len], &mut s.cols);
+                matmul(ys, Mat::new(&s.cols, g.out_pixels(), plen), Mat::new(kernel, plen, filters), false);
                 if use_bias {
-                    ys.chunks_exact_mut(filters).for_each(|r| r.copy_from_slice(bias));
+                    add_row_bias(ys, bias);
                 }
-                matmul(ys, Mat::new(&s.cols, g.out_pixels(), plen), Mat::new(kernel, plen, filters), use_bias);
             }
         });
         if self.activation.needs_input() {

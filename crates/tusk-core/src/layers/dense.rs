@@ -7,7 +7,7 @@ use super::{single_input, Ctx, Layer, ParamSpec};
 use crate::activations::Activation;
 use crate::error::Result;
 use crate::init::Initializer;
-use crate::kernels::{col_sums_into, matmul, Mat};
+use crate::kernels::{add_row_bias, col_sums_into, matmul, Mat};
 use crate::keras::layer_config::{base_config, LayerConfig};
 use serde_json::{json, Map, Value};
 
@@ -88,10 +88,10 @@ impl Layer for Dense {
     fn forward(&mut self, ctx: &mut Ctx, x: &[&[f32]], p: &[f32], y: &mut [f32]) {
         let rows = ctx.batch * self.rows_per_sample;
         let (kernel, bias) = p.split_at(self.input_dim * self.units);
+        matmul(y, Mat::new(x[0], rows, self.input_dim), Mat::new(kernel, self.input_dim, self.units), false);
         if self.use_bias {
-            y.chunks_exact_mut(self.units).for_each(|r| r.copy_from_slice(bias));
+            add_row_bias(y, bias);
         }
-        matmul(y, Mat::new(x[0], rows, self.input_dim), Mat::new(kernel, self.input_dim, self.units), self.use_bias);
         if self.activation.needs_input() {
             self.preact[..y.len()].copy_from_slice(y);
         }
