@@ -78,7 +78,8 @@ pub fn targets_for(model: &Model, y: Tensor) -> Result<Tensor> {
     Ok(y)
 }
 
-/// Labels of a dataset that must have them.
-pub fn labels(ds: &Dataset, what: &str) -> Result<Tensor> {
-    ds.y.clone().with_context(|| format!("{what} has no labels (give --labels, or --label-column for CSV)"))
+/// Features and targets of a labelled dataset, moved into the model's input and loss layout.
+pub fn fit_to_model(model: &Model, ds: Dataset, what: &str) -> Result<(Tensor, Tensor)> {
+    let y = ds.y.with_context(|| format!("{what} has no labels (give --labels, or --label-column for CSV)"))?;
+    Ok((features_for(model, ds.x)?, targets_for(model, y)?))
 }

@@ -12,13 +12,13 @@ pub fn run(a: EvalArgs) -> Result<()> {
     }
     let loaded = data::load(&a.data, None)?;
     let ds = loaded.test.filter(|_| a.data.data == data::FASHION_MNIST).unwrap_or(loaded.train);
-    let x = data::features_for(&model, ds.x.clone())?;
-    let y = data::targets_for(&model, data::labels(&ds, "evaluation data")?)?;
+    let samples = ds.len();
+    let (x, y) = data::fit_to_model(&model, ds, "evaluation data")?;
     let logs = model.evaluate(&[x], &[y], a.batch_size)?;
     println!("{}", progress::format_logs(&logs));
     if let Some(path) = &a.report_json {
         let m: Map<String, Value> = logs.iter().map(|(k, v)| (k.clone(), report::num(*v))).collect();
-        report::write(path, &json!({ "samples": ds.len(), "metrics": m }))?;
+        report::write(path, &json!({ "samples": samples, "metrics": m }))?;
     }
     Ok(())
 }

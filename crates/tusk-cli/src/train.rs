@@ -23,8 +23,9 @@ pub fn run(a: TrainArgs) -> Result<()> {
     if let Some(limit) = a.limit.filter(|&l| l < train.len()) {
         train = train.shard(0, train.len().div_ceil(limit))?;
     }
-    let x = data::features_for(&model, train.x.clone())?;
-    let y = data::targets_for(&model, data::labels(&train, "training data")?)?;
+    // The data moves into the model's layout (no copy is kept: memory is dataset + model).
+    let n_train = train.len();
+    let (x, y) = data::fit_to_model(&model, train, "training data")?;
     eprintln!("{}", model.summary());
     eprintln!("Training on {} samples ({} epochs, batch size {})", x.rows(), a.epochs, a.batch_size);
 
@@ -42,12 +43,11 @@ pub fn run(a: TrainArgs) -> Result<()> {
     let fit_started = Instant::now();
     let history = model.fit(&[x], &[y], &opts, &mut callbacks)?;
     let fit_secs = fit_started.elapsed().as_secs_f64();
-    let trained: usize = history.epochs.len() * train.len();
+    let trained: usize = history.epochs.len() * n_train;
 
-    let test_logs = match &loaded.test {
+    let test_logs = match loaded.test {
         Some(test) => {
-            let tx = data::features_for(&model, test.x.clone())?;
-            let ty = data::targets_for(&model, data::labels(test, "test data")?)?;
+            let (tx, ty) = data::fit_to_model(&model, test, "test data")?;
             let logs = model.evaluate(&[tx], &[ty], 256)?;
             println!("Test: {}", progress::format_logs(&logs));
             if let Some(acc) = logs.get("accuracy") {

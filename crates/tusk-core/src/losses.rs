@@ -5,7 +5,7 @@
 //! mean over rows of the per-row loss (itself a mean over `k` for the regression losses
 //! and binary cross-entropy), and the gradient is that of this mean.
 
-use crate::activations::{sigmoid, softplus};
+use crate::activations::{sigmoid, softplus, Activation};
 use crate::error::{Error, Result};
 use serde_json::{json, Value};
 
@@ -113,6 +113,50 @@ impl Loss {
         )))
     }
 
+    /// The output activation whose input this loss can differentiate against directly:
+    /// softmax for the categorical cross-entropies, sigmoid for binary (on probabilities).
+    pub fn fusable_activation(&self) -> Option<Activation> {
+        match *self {
+            Loss::CategoricalCrossentropy { from_logits: false } | Loss::SparseCategoricalCrossentropy { from_logits: false } => Some(Activation::Softmax),
+            Loss::BinaryCrossentropy { from_logits: false } => Some(Activation::Sigmoid),
+            _ => None,
+        }
+    }
+
+    /// Like [`Self::compute`] for an output whose activation the loss took over
+    /// ([`Self::fusable_activation`]): `y_pred` are the probabilities, and `grad` receives
+    /// dLoss/d(logits), i.e. `p - t` scaled, as Keras computes it from the logits.
+    pub fn compute_fused(&self, y_pred: &[f32], y_true: &[f32], k: usize, grad: &mut [f32]) -> Result<f64> {
+        let rows = y_pred.len() / k;
+        let inv_rows = 1.0 / rows.max(1) as f32;
+        let ln = |p: f32| (p.max(f32::MIN_POSITIVE) as f64).ln();
+        let tl = self.target_len(k);
+        let mut total = 0.0f64;
+        for r in 0..rows {
+            let p = &y_pred[r * k..][..k];
+            let t = &y_true[r * tl..][..tl];
+            let g = &mut grad[r * k..][..k];
+            match self {
+                Loss::SparseCategoricalCrossentropy { .. } => {
+                    let c = sparse_label(t[0], k, r)?;
+                    total -= ln(p[c]);
+                    g.iter_mut().zip(p).enumerate().for_each(|(i, (gv, pv))| *gv = (pv - (i == c) as u8 as f32) * inv_rows);
+                }
+                Loss::CategoricalCrossentropy { .. } => {
+                    let tsum: f32 = t.iter().sum();
+                    total -= t.iter().zip(p).map(|(tv, pv)| *tv as f64 * ln(*pv)).sum::<f64>();
+                    g.iter_mut().zip(p.iter().zip(t)).for_each(|(gv, (pv, tv))| *gv = (pv * tsum - tv) * inv_rows);
+                }
+                _ => {
+                    let inv_k = 1.0 / k as f32;
+                    total -= t.iter().zip(p).map(|(tv, pv)| *tv as f64 * ln(*pv) + (1.0 - *tv as f64) * ln(1.0 - pv)).sum::<f64>() * inv_k as f64;
+                    g.iter_mut().zip(p.iter().zip(t)).for_each(|(gv, (pv, tv))| *gv = (pv - tv) * inv_k * inv_rows);
+                }
+            }
+        }
+        Ok(total * inv_rows as f64)
+    }
+
     /// Mean loss over `rows` rows; writes dLoss/dy_pred into `grad` when given.
     /// `y_pred` has `rows * k` values, `y_true` `rows * target_len(k)`.
     pub fn compute(&self, y_pred: &[f32], y_true: &[f32], k: usize, mut grad: Option<&mut [f32]>) -> Result<f64> {
@@ -126,13 +170,7 @@ impl Loss {
             let g = grad.as_deref_mut().map(|g| &mut g[r * k..][..k]);
             total += match *self {
                 Loss::CategoricalCrossentropy { from_logits } => categorical(p, t, from_logits, g, inv_rows),
-                Loss::SparseCategoricalCrossentropy { from_logits } => {
-                    let c = t[0];
-                    if c < 0.0 || c.fract() != 0.0 || c as usize >= k {
-                        return Err(Error::data(format!("sparse_categorical_crossentropy: label {c} in row {r} is not a class index in 0..{k}")));
-                    }
-                    sparse_categorical(p, c as usize, from_logits, g, inv_rows)
-                }
+                Loss::SparseCategoricalCrossentropy { from_logits } => sparse_categorical(p, sparse_label(t[0], k, r)?, from_logits, g, inv_rows),
                 Loss::BinaryCrossentropy { from_logits } => elementwise(p, t, g, inv_rows, |y, t| binary(y, t, from_logits)),
                 Loss::MeanSquaredError => elementwise(p, t, g, inv_rows, |y, t| ((y - t) * (y - t), 2.0 * (y - t))),
                 Loss::MeanAbsoluteError => elementwise(p, t, g, inv_rows, |y, t| ((y - t).abs(), (y - t).signum() * ((y - t) != 0.0) as u8 as f32)),
@@ -148,6 +186,14 @@ impl Loss {
         }
         Ok(total * inv_rows as f64)
     }
+}
+
+/// A sparse target as a class index in `0..k`; `row` names it in the error.
+fn sparse_label(c: f32, k: usize, row: usize) -> Result<usize> {
+    if c < 0.0 || c.fract() != 0.0 || c as usize >= k {
+        return Err(Error::data(format!("sparse_categorical_crossentropy: label {c} in row {row} is not a class index in 0..{k}")));
+    }
+    Ok(c as usize)
 }
 
 fn fmt_dims(d: &[usize]) -> String {

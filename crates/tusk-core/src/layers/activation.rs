@@ -1,6 +1,7 @@
 //! `Activation` (a named activation as its own layer) and `LeakyReLU` (Keras' layer,
 //! default slope 0.3). Output shape = input shape; no weights.
 
+use super::fused_activation::FusedActivation;
 use super::{single_input, Ctx, Layer};
 use crate::activations::Activation;
 use crate::error::Result;
@@ -10,9 +11,8 @@ use serde_json::{Map, Value};
 pub struct ActivationLayer {
     name: String,
     class: &'static str,
-    activation: Activation,
+    activation: FusedActivation,
     shape: Vec<usize>,
-    preact: Vec<f32>,
 }
 
 impl ActivationLayer {
@@ -26,7 +26,7 @@ impl ActivationLayer {
             ("Activation", cfg.activation("activation")?)
         };
         cfg.finish()?;
-        Ok(ActivationLayer { name: cfg.name.clone(), class, activation, shape, preact: Vec::new() })
+        Ok(ActivationLayer { name: cfg.name.clone(), class, activation: FusedActivation::new(activation), shape })
     }
 }
 
@@ -41,27 +41,25 @@ impl Layer for ActivationLayer {
         &self.shape
     }
     fn set_capacity(&mut self, batch: usize) {
-        if self.activation.needs_input() {
-            self.preact.resize(batch * self.shape.iter().product::<usize>(), 0.0);
-        }
+        self.activation.set_capacity(batch * self.shape.iter().product::<usize>());
+    }
+    fn hand_activation_to_loss(&mut self, which: Option<Activation>) -> bool {
+        self.activation.hand_to_loss(which)
     }
     fn forward(&mut self, _ctx: &mut Ctx, x: &[&[f32]], _p: &[f32], y: &mut [f32]) {
         y.copy_from_slice(x[0]);
-        if self.activation.needs_input() {
-            self.preact[..y.len()].copy_from_slice(y);
-        }
         self.activation.forward(y, *self.shape.last().unwrap_or(&1));
     }
     fn backward(&mut self, _batch: usize, _x: &[&[f32]], y: &[f32], dy: &mut [f32], _p: &[f32], _dp: &mut [f32], dx: &mut [&mut [f32]]) {
         if dx[0].is_empty() {
             return;
         }
-        self.activation.backward(&self.preact, y, dy, *self.shape.last().unwrap_or(&1));
+        self.activation.backward(y, dy, *self.shape.last().unwrap_or(&1));
         dx[0].copy_from_slice(dy);
     }
     fn config(&self) -> Map<String, Value> {
         let mut m = base_config(&self.name, true);
-        match self.activation {
+        match self.activation.activation {
             Activation::LeakyRelu(slope) if self.class == "LeakyReLU" => {
                 m.insert("negative_slope".into(), (slope as f64).into());
             }

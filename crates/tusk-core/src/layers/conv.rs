@@ -7,6 +7,7 @@
 //! Samples are split across the kernel team; each part owns its patch buffer and
 //! kernel-gradient partial sum, allocated once by `set_capacity`.
 
+use super::fused_activation::FusedActivation;
 use super::{single_input, Ctx, Layer, ParamSpec};
 use crate::activations::Activation;
 use crate::error::{Error, Result};
@@ -25,10 +26,9 @@ pub struct Conv {
     filters: usize,
     use_bias: bool,
     same: bool,
-    activation: Activation,
+    activation: FusedActivation,
     params: Vec<ParamSpec>,
     out_shape: Vec<usize>,
-    preact: Vec<f32>,
     workers: Vec<Mutex<Scratch>>,
 }
 
@@ -79,10 +79,9 @@ impl Conv {
             filters,
             use_bias,
             same,
-            activation,
+            activation: FusedActivation::new(activation),
             params,
             out_shape,
-            preact: Vec::new(),
             workers: Vec::new(),
         })
     }
@@ -109,11 +108,12 @@ impl Layer for Conv {
     fn params(&self) -> &[ParamSpec] {
         &self.params
     }
+    fn hand_activation_to_loss(&mut self, which: Option<Activation>) -> bool {
+        self.activation.hand_to_loss(which)
+    }
 
     fn set_capacity(&mut self, batch: usize) {
-        if self.activation.needs_input() {
-            self.preact.resize(batch * self.out_len(), 0.0);
-        }
+        self.activation.set_capacity(batch * self.out_len());
         let threads = num_threads().min(batch.max(1));
         let cols = self.geom.out_pixels() * self.geom.patch_len();
         let klen = self.geom.patch_len() * self.filters;
@@ -146,16 +146,13 @@ impl Layer for Conv {
                 }
             }
         });
-        if self.activation.needs_input() {
-            self.preact[..y.len()].copy_from_slice(y);
-        }
         self.activation.forward(y, filters);
     }
 
     fn backward(&mut self, batch: usize, x: &[&[f32]], y: &[f32], dy: &mut [f32], p: &[f32], dp: &mut [f32], dx: &mut [&mut [f32]]) {
         let (g, filters) = (self.geom, self.filters);
         let (in_len, out_len, plen) = (g.in_len(), self.out_len(), g.patch_len());
-        self.activation.backward(&self.preact, y, dy, filters);
+        self.activation.backward(y, dy, filters);
         let kernel = &p[..plen * filters];
         let want_dx = !dx[0].is_empty();
         let dx_ptr = SyncPtr::new(dx[0]);
@@ -205,7 +202,7 @@ impl Layer for Conv {
         m.insert("data_format".into(), "channels_last".into());
         m.insert("dilation_rate".into(), json!(vec![1; self.rank]));
         m.insert("groups".into(), 1.into());
-        m.insert("activation".into(), self.activation.name().into());
+        m.insert("activation".into(), self.activation.activation.name().into());
         m.insert("use_bias".into(), self.use_bias.into());
         m.insert("kernel_initializer".into(), self.params[0].init.to_config());
         let bias_init = self.params.get(1).map_or(Initializer::Zeros, |p| p.init.clone());

@@ -3,6 +3,7 @@
 //! Input `[batch, ..., in]`, output `[batch, ..., units]`; weights `kernel [in, units]`,
 //! `bias [units]`. Leading axes after the batch are treated as more rows, as in Keras.
 
+use super::fused_activation::FusedActivation;
 use super::{single_input, Ctx, Layer, ParamSpec};
 use crate::activations::Activation;
 use crate::error::Result;
@@ -18,11 +19,9 @@ pub struct Dense {
     input_dim: usize,
     rows_per_sample: usize,
     use_bias: bool,
-    activation: Activation,
+    activation: FusedActivation,
     params: Vec<ParamSpec>,
     out_shape: Vec<usize>,
-    /// Pre-activation values, kept only for activations whose backward needs them.
-    preact: Vec<f32>,
 }
 
 impl Dense {
@@ -58,10 +57,9 @@ impl Dense {
             input_dim,
             rows_per_sample: input[..input.len() - 1].iter().product(),
             use_bias,
-            activation,
+            activation: FusedActivation::new(activation),
             params,
             out_shape,
-            preact: Vec::new(),
         })
     }
 }
@@ -80,9 +78,10 @@ impl Layer for Dense {
         &self.params
     }
     fn set_capacity(&mut self, batch: usize) {
-        if self.activation.needs_input() {
-            self.preact.resize(batch * self.rows_per_sample * self.units, 0.0);
-        }
+        self.activation.set_capacity(batch * self.rows_per_sample * self.units);
+    }
+    fn hand_activation_to_loss(&mut self, which: Option<Activation>) -> bool {
+        self.activation.hand_to_loss(which)
     }
 
     fn forward(&mut self, ctx: &mut Ctx, x: &[&[f32]], p: &[f32], y: &mut [f32]) {
@@ -92,16 +91,13 @@ impl Layer for Dense {
         if self.use_bias {
             add_row_bias(y, bias);
         }
-        if self.activation.needs_input() {
-            self.preact[..y.len()].copy_from_slice(y);
-        }
         self.activation.forward(y, self.units);
     }
 
     fn backward(&mut self, batch: usize, x: &[&[f32]], y: &[f32], dy: &mut [f32], p: &[f32], dp: &mut [f32], dx: &mut [&mut [f32]]) {
         let rows = batch * self.rows_per_sample;
         let (n_in, n_out) = (self.input_dim, self.units);
-        self.activation.backward(&self.preact, y, dy, n_out);
+        self.activation.backward(y, dy, n_out);
         let (dkernel, dbias) = dp.split_at_mut(n_in * n_out);
         matmul(dkernel, Mat::t(x[0], n_in, rows), Mat::new(dy, rows, n_out), false);
         if self.use_bias {
@@ -115,7 +111,7 @@ impl Layer for Dense {
     fn config(&self) -> Map<String, Value> {
         let mut m = base_config(&self.name, self.trainable);
         m.insert("units".into(), self.units.into());
-        m.insert("activation".into(), self.activation.name().into());
+        m.insert("activation".into(), self.activation.activation.name().into());
         m.insert("use_bias".into(), self.use_bias.into());
         m.insert("kernel_initializer".into(), self.params[0].init.to_config());
         let bias_init = self.params.get(1).map_or(Initializer::Zeros, |p| p.init.clone());

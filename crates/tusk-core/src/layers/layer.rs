@@ -7,6 +7,7 @@
 //! order and shapes; `dp` is the matching slice of the gradient buffer.
 
 use crate::error::Result;
+use crate::activations::Activation;
 use crate::init::Initializer;
 use rand::rngs::SmallRng;
 use serde_json::{Map, Value};
@@ -67,6 +68,12 @@ pub trait Layer: Send {
     fn backward(&mut self, batch: usize, x: &[&[f32]], y: &[f32], dy: &mut [f32], p: &[f32], dp: &mut [f32], dx: &mut [&mut [f32]]);
     /// The Keras config dict (`"config"` of the layer's JSON), as Keras 3 writes it.
     fn config(&self) -> Map<String, Value>;
+    /// Lets the loss take over this layer's final activation when it is `which` (see
+    /// `fused_activation`): backward then receives the gradient w.r.t. the activation's
+    /// input. `None` undoes it. Returns whether the layer now hands its activation over.
+    fn hand_activation_to_loss(&mut self, _which: Option<Activation>) -> bool {
+        false
+    }
     /// Whether the layer's output depends on its inputs in a differentiable way
     /// (false for Embedding, whose input is integer ids).
     fn differentiable_input(&self) -> bool {

@@ -6,6 +6,7 @@ mod batch_norm;
 mod conv;
 mod dense;
 mod dropout;
+mod fused_activation;
 mod embedding;
 mod global_pool;
 #[cfg(test)]

@@ -14,6 +14,9 @@ pub struct Compiled {
     pub metrics: Vec<Vec<Metric>>,
     /// The metric names as the user gave them (for saving).
     pub metric_names: Vec<String>,
+    /// Per output: whether the loss took the output's activation over (computing the
+    /// gradient w.r.t. the logits behind a softmax/sigmoid, as Keras 3 does).
+    pub fused: Vec<bool>,
 }
 
 /// Named scalar results in Keras' order: `loss` first, then metrics.

@@ -71,12 +71,20 @@ impl Model {
             let k = *o.last().unwrap_or(&1);
             per_output.push(metrics.iter().map(|m| Metric::resolve(m, k, loss.target_len(k))).collect::<Result<Vec<_>>>()?);
         }
+        // Softmax/sigmoid outputs read by no other layer hand their activation to the loss.
+        let mut fused = Vec::with_capacity(n_out);
+        for (&node, loss) in self.graph.outputs.iter().zip(&losses) {
+            let consumed = self.graph.nodes.iter().any(|n| n.inputs.contains(&node));
+            let which = if consumed { None } else { loss.fusable_activation() };
+            fused.push(self.graph.nodes[node].layer.hand_activation_to_loss(which));
+        }
         self.compiled = Some(Compiled {
             losses,
             loss_weights: vec![1.0; n_out],
             optimizer,
             metrics: per_output,
             metric_names: metrics.iter().map(|m| m.to_string()).collect(),
+            fused,
         });
         Ok(())
     }
@@ -168,8 +176,13 @@ impl Model {
         }
     }
 
+    /// A fresh accumulator for this model's loss and metrics.
+    pub(crate) fn accumulator(&self) -> Accumulator {
+        Accumulator::new(self.log_names())
+    }
+
     /// Names the accumulator reports: `loss`, then each output's metrics.
-    pub(crate) fn log_names(&self) -> Vec<String> {
+    fn log_names(&self) -> Vec<String> {
         let multi = self.graph.outputs.len() > 1;
         let mut names = vec!["loss".to_string()];
         if let Some(c) = &self.compiled {
@@ -182,8 +195,7 @@ impl Model {
 
     /// Forward (and, when training, backward and an optimizer step) on the loaded batch;
     /// adds loss and metrics to `acc`.
-    pub(crate) fn run_batch(&mut self, batch: usize, pass: impl Into<Pass>, acc: &mut Accumulator) -> Result<()> {
-        let pass = pass.into();
+    pub(crate) fn run_batch(&mut self, batch: usize, pass: Pass, acc: &mut Accumulator) -> Result<()> {
         let train = pass != Pass::Inference;
         self.bufs.forward(&mut self.graph, &mut self.params, batch, train, &mut self.rng);
         let compiled = self.compiled.as_ref().ok_or_else(|| Error::state("the model must be compiled first"))?;
@@ -195,9 +207,12 @@ impl Model {
             let pred = &self.bufs.acts[node][..len];
             let tlen = len / k * compiled.losses[o].target_len(k);
             let target = &self.targets[o][..tlen];
-            let grad = if train { Some(&mut self.bufs.grads[node][..len]) } else { None };
             let w = compiled.loss_weights[o];
-            let value = compiled.losses[o].compute(pred, target, k, grad)?;
+            let value = if compiled.fused[o] {
+                compiled.losses[o].compute_fused(pred, target, k, &mut self.bufs.grads[node][..len])?
+            } else {
+                compiled.losses[o].compute(pred, target, k, if train { Some(&mut self.bufs.grads[node][..len]) } else { None })?
+            };
             if train && w != 1.0 {
                 crate::kernels::scale(&mut self.bufs.grads[node][..len], w);
             }
@@ -241,8 +256,8 @@ impl Model {
     pub fn evaluate(&mut self, x: &[Tensor], y: &[Tensor], batch_size: usize) -> Result<Logs> {
         let n = self.check_inputs(x)?;
         self.check_targets(y, n)?;
-        let mut acc = Accumulator::new(self.log_names());
-        self.run_passes(x, y, batch_size, None, false, &mut acc)?;
+        let mut acc = self.accumulator();
+        self.run_passes(x, y, batch_size, Pass::Inference, &mut acc)?;
         Ok(acc.logs(""))
     }
 
@@ -250,8 +265,8 @@ impl Model {
     pub fn train_on_batch(&mut self, x: &[Tensor], y: &[Tensor]) -> Result<Logs> {
         let n = self.check_inputs(x)?;
         self.check_targets(y, n)?;
-        let mut acc = Accumulator::new(self.log_names());
-        self.run_passes(x, y, n, None, true, &mut acc)?;
+        let mut acc = self.accumulator();
+        self.run_passes(x, y, n, Pass::Train, &mut acc)?;
         Ok(acc.logs(""))
     }
 
@@ -263,30 +278,21 @@ impl Model {
         self.reserve(n);
         self.load_inputs(x, 0..n);
         self.load_targets(y, 0..n);
-        let mut acc = Accumulator::new(self.log_names());
+        let mut acc = self.accumulator();
         self.run_batch(n, Pass::Gradients, &mut acc)?;
         Ok((acc.sums[0].0 / n.max(1) as f64, &self.grads))
     }
 
-    /// Runs batches of `batch_size` over the samples in `order` (all, in order, if `None`).
-    pub(crate) fn run_passes(&mut self, x: &[Tensor], y: &[Tensor], batch_size: usize, order: Option<&[usize]>, train: bool, acc: &mut Accumulator) -> Result<()> {
-        let n = order.map_or(x[0].rows(), |o| o.len());
+    /// Runs all samples of `(x, y)` in order, `batch_size` at a time.
+    pub(crate) fn run_passes(&mut self, x: &[Tensor], y: &[Tensor], batch_size: usize, pass: Pass, acc: &mut Accumulator) -> Result<()> {
+        let n = x[0].rows();
         let bs = batch_size.max(1).min(n.max(1));
         self.reserve(bs);
         for start in (0..n).step_by(bs) {
             let batch = bs.min(n - start);
-            match order {
-                Some(o) => {
-                    let idx = o[start..start + batch].iter().copied();
-                    self.load_inputs(x, idx.clone());
-                    self.load_targets(y, idx);
-                }
-                None => {
-                    self.load_inputs(x, start..start + batch);
-                    self.load_targets(y, start..start + batch);
-                }
-            }
-            self.run_batch(batch, train, acc)?;
+            self.load_inputs(x, start..start + batch);
+            self.load_targets(y, start..start + batch);
+            self.run_batch(batch, pass, acc)?;
         }
         Ok(())
     }
@@ -301,22 +307,6 @@ pub(crate) enum Pass {
     Gradients,
     /// Forward, backward and an optimizer step.
     Train,
-}
-
-impl From<bool> for Pass {
-    /// `true`: a training step; `false`: inference.
-    fn from(train: bool) -> Pass {
-        if train {
-            Pass::Train
-        } else {
-            Pass::Inference
-        }
-    }
-}
-
-/// A fresh accumulator for `model`'s loss and metrics.
-pub(crate) fn accumulator(model: &Model) -> Accumulator {
-    Accumulator::new(model.log_names())
 }
 
 /// Copies rows `idx` of `t` back to back into the front of `dst`.

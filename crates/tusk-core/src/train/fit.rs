@@ -5,6 +5,7 @@
 use super::callbacks::{BatchProgress, Callback, Control};
 use super::history::{EpochLog, History};
 use crate::error::{Error, Result};
+use crate::model::model::Pass;
 use crate::model::Model;
 use crate::tensor::Tensor;
 use rand::rngs::SmallRng;
@@ -76,8 +77,8 @@ impl Model {
         let steps = n_train.div_ceil(bs);
         let mut order: Vec<usize> = (0..n_train).collect();
         let mut rng = SmallRng::seed_from_u64(opts.seed);
-        let mut acc = crate::model::model::accumulator(self);
-        let mut val_acc = crate::model::model::accumulator(self);
+        let mut acc = self.accumulator();
+        let mut val_acc = self.accumulator();
         self.reserve(bs);
         let mut history = History::default();
         for epoch in opts.initial_epoch..opts.epochs {
@@ -91,7 +92,7 @@ impl Model {
                 let idx = &order[step * bs..((step + 1) * bs).min(n_train)];
                 self.load_inputs(x, idx.iter().copied());
                 self.load_targets(y, idx.iter().copied());
-                self.run_batch(idx.len(), true, &mut acc)?;
+                self.run_batch(idx.len(), Pass::Train, &mut acc)?;
                 let progress = BatchProgress {
                     epoch,
                     epochs: opts.epochs,
@@ -106,7 +107,7 @@ impl Model {
             let mut logs = acc.logs("");
             if let Some((vx, vy)) = val {
                 val_acc.reset();
-                self.run_passes(vx, vy, bs, None, false, &mut val_acc)?;
+                self.run_passes(vx, vy, bs, Pass::Inference, &mut val_acc)?;
                 logs.0.extend(val_acc.logs("val_").0);
             }
             let log = EpochLog { epoch, logs, seconds: started.elapsed().as_secs_f64(), samples_per_sec: n_train as f64 / train_secs.max(1e-9) };
