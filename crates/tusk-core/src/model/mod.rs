@@ -11,5 +11,5 @@ mod weights;
 pub use compiled::{Compiled, Logs};
 pub use graph::VarInfo;
 pub use model::Model;
-pub use spec::{GraphSpec, LayerSpec, ModelKind, NodeSpec, Sequential};
+pub use spec::{Functional, GraphSpec, LayerSpec, ModelKind, NodeId, NodeSpec, Sequential};
 pub(crate) use spec::sequential_spec as spec_sequential;

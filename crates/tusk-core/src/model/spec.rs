@@ -111,6 +111,73 @@ impl Sequential {
     }
 }
 
+/// Builds a functional model description (Keras' `Model(inputs, outputs)`): inputs and
+/// layer applications return handles that later layers take as their inputs.
+///
+/// ```
+/// use tusk_core::{model::Functional, LayerSpec, Model};
+/// let mut f = Functional::new("two_towers");
+/// let a = f.input(&[4]);
+/// let b = f.input(&[4]);
+/// let ha = f.apply(LayerSpec::dense(8, "relu"), &[a]);
+/// let hb = f.apply(LayerSpec::dense(8, "relu"), &[b]);
+/// let sum = f.apply(LayerSpec::new("Add", serde_json::json!({})), &[ha, hb]);
+/// let out = f.apply(LayerSpec::dense(3, "softmax"), &[sum]);
+/// let model = Model::from_spec(&f.outputs(&[out]), 0).unwrap();
+/// assert_eq!(model.input_shapes(), vec![vec![4], vec![4]]);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Functional {
+    name: String,
+    nodes: Vec<NodeSpec>,
+    inputs: Vec<usize>,
+}
+
+/// A node of a [`Functional`] model being built.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NodeId(usize);
+
+impl Functional {
+    pub fn new(name: &str) -> Self {
+        Functional { name: name.into(), nodes: Vec::new(), inputs: Vec::new() }
+    }
+
+    /// A model input whose samples have shape `shape`.
+    pub fn input(&mut self, shape: &[usize]) -> NodeId {
+        let mut batch_shape = vec![Value::Null];
+        batch_shape.extend(shape.iter().map(|&d| Value::from(d)));
+        let id = self.push(LayerSpec::new("InputLayer", serde_json::json!({ "batch_shape": batch_shape })), &[]);
+        self.inputs.push(id.0);
+        id
+    }
+
+    /// Applies `layer` to the outputs of `inputs`.
+    pub fn apply(&mut self, layer: LayerSpec, inputs: &[NodeId]) -> NodeId {
+        self.push(layer, inputs)
+    }
+
+    fn push(&mut self, layer: LayerSpec, inputs: &[NodeId]) -> NodeId {
+        // Names are assigned now so that later nodes can refer to them.
+        self.nodes.push(NodeSpec { layer, inputs: vec![] });
+        assign_names(&mut self.nodes);
+        let names = inputs.iter().map(|i| self.nodes[i.0].layer.name().unwrap_or_default().to_string()).collect();
+        self.nodes.last_mut().expect("just pushed").inputs = names;
+        NodeId(self.nodes.len() - 1)
+    }
+
+    /// The finished description with `outputs` as the model outputs, in order.
+    pub fn outputs(&self, outputs: &[NodeId]) -> GraphSpec {
+        let name = |i: usize| self.nodes[i].layer.name().unwrap_or_default().to_string();
+        GraphSpec {
+            name: self.name.clone(),
+            kind: ModelKind::Functional,
+            nodes: self.nodes.clone(),
+            inputs: self.inputs.iter().map(|&i| name(i)).collect(),
+            outputs: outputs.iter().map(|o| name(o.0)).collect(),
+        }
+    }
+}
+
 /// A chain `input -> layers[0] -> layers[1] -> ...`, with names made unique Keras-style.
 pub(crate) fn sequential_spec(name: &str, input: LayerSpec, layers: Vec<LayerSpec>) -> GraphSpec {
     let mut nodes = vec![NodeSpec { layer: input, inputs: vec![] }];
