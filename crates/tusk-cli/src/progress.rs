@@ -33,7 +33,7 @@ impl Callback for Progress {
             bar.set_prefix(format!("{}/{}", p.epoch + 1, p.epochs));
             bar
         });
-        if p.step % 20 == 0 || p.step == p.steps {
+        if p.step.is_multiple_of(20) || p.step == p.steps {
             bar.set_position(p.step as u64);
             bar.set_message(format!("loss: {:.4}", p.loss));
         }

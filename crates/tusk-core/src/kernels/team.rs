@@ -78,7 +78,7 @@ fn worker(s: &'static Shared, id: usize) {
                 break;
             }
             spins = spins.wrapping_add(1);
-            if spins % 1024 != 0 || started.elapsed() < SPIN {
+            if !spins.is_multiple_of(1024) || started.elapsed() < SPIN {
                 std::hint::spin_loop();
                 continue;
             }

@@ -7,6 +7,7 @@
 //! - Training (and the layer trainable): normalise with the mean and the biased variance of
 //!   the batch (over all rows), then [`Layer::update_state`] moves the statistics:
 //!   `moving = moving * momentum + batch_stat * (1 - momentum)` (biased variance, as Keras 3).
+//!
 //! A frozen layer (`trainable: false`) uses the moving statistics in training too, as Keras 3.
 
 use super::{single_input, Ctx, Layer, ParamSpec};

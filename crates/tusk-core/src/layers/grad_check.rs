@@ -38,7 +38,7 @@ pub(crate) fn check_gradients_at(layer: &mut dyn Layer, mut xs: Vec<Vec<f32>>, b
         let mut w = vec![0.0; s.len()];
         s.init.fill(&mut w, &s.shape, &mut rng);
         w.iter_mut().for_each(|v| *v += rng.gen_range(-0.3f32..0.3));
-        trainable.extend(std::iter::repeat(s.trainable).take(w.len()));
+        trainable.extend(std::iter::repeat_n(s.trainable, w.len()));
         p.extend(w);
     }
     let out_len = batch * layer.output_shape().iter().product::<usize>();

@@ -56,7 +56,7 @@ fn resolve_target(target: &[i64], total: usize) -> Option<Vec<usize>> {
         return None;
     }
     let known: usize = target.iter().filter(|&&d| d > 0).map(|&d| d as usize).product();
-    let fill = if unknown == 1 { (total % known == 0).then_some(total / known)? } else { 1 };
+    let fill = if unknown == 1 { total.is_multiple_of(known).then_some(total / known)? } else { 1 };
     let out: Vec<usize> = target.iter().map(|&d| if d == -1 { fill } else { d as usize }).collect();
     (out.iter().product::<usize>() == total).then_some(out)
 }
