@@ -14,6 +14,7 @@ pub struct Cli {
 }
 
 #[derive(Subcommand, Debug)]
+#[allow(clippy::large_enum_variant)] // parsed once per run
 pub enum Command {
     /// Train a model and report test accuracy.
     Train(TrainArgs),

@@ -8,10 +8,10 @@
 //! kernel-gradient partial sum, allocated once by `set_capacity`.
 
 use super::fused_activation::FusedActivation;
+use super::kernel_options::{self, KernelOptions};
 use super::{single_input, Ctx, Layer, ParamSpec};
 use crate::activations::Activation;
 use crate::error::{Error, Result};
-use crate::init::Initializer;
 use crate::kernels::{add_row_bias, col2im, im2col, matmul, num_threads, parallel, share, Mat, PatchGeometry, SyncPtr};
 use crate::keras::layer_config::{base_config, LayerConfig};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -51,11 +51,7 @@ impl Conv {
         cfg.require("data_format", &[json!("channels_last")])?;
         cfg.require("dilation_rate", &[json!(1), json!(vec![1; rank])])?;
         cfg.require("groups", &[json!(1)])?;
-        let activation = cfg.activation("activation")?;
-        let use_bias = cfg.bool("use_bias", true)?;
-        let kernel_init = cfg.initializer("kernel_initializer", Initializer::glorot_uniform())?;
-        let bias_init = cfg.initializer("bias_initializer", Initializer::Zeros)?;
-        cfg.unsupported_unless_null(&["kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint"])?;
+        let opts = KernelOptions::read(cfg)?;
         cfg.finish()?;
         let (h, w, c) = if rank == 1 { (1, input[0], input[1]) } else { (input[0], input[1], input[2]) };
         let (kh, kw) = if rank == 1 { (1, kernel[0]) } else { (kernel[0], kernel[1]) };
@@ -66,10 +62,7 @@ impl Conv {
         })?;
         let mut kshape = kernel.clone();
         kshape.extend([c, filters]);
-        let mut params = vec![ParamSpec::new("kernel", kshape, kernel_init)];
-        if use_bias {
-            params.push(ParamSpec::new("bias", vec![filters], bias_init));
-        }
+        let params = opts.params(kshape, filters);
         let out_shape = if rank == 1 { vec![geom.out_w, filters] } else { vec![geom.out_h, geom.out_w, filters] };
         Ok(Conv {
             name: cfg.name.clone(),
@@ -77,9 +70,9 @@ impl Conv {
             rank,
             geom,
             filters,
-            use_bias,
+            use_bias: opts.use_bias,
             same,
-            activation: FusedActivation::new(activation),
+            activation: FusedActivation::new(opts.activation),
             params,
             out_shape,
             workers: Vec::new(),
@@ -202,14 +195,7 @@ impl Layer for Conv {
         m.insert("data_format".into(), "channels_last".into());
         m.insert("dilation_rate".into(), json!(vec![1; self.rank]));
         m.insert("groups".into(), 1.into());
-        m.insert("activation".into(), self.activation.activation.name().into());
-        m.insert("use_bias".into(), self.use_bias.into());
-        m.insert("kernel_initializer".into(), self.params[0].init.to_config());
-        let bias_init = self.params.get(1).map_or(Initializer::Zeros, |p| p.init.clone());
-        m.insert("bias_initializer".into(), bias_init.to_config());
-        for k in ["kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint"] {
-            m.insert(k.into(), Value::Null);
-        }
+        kernel_options::write(&mut m, self.activation.activation, &self.params);
         m
     }
 }

@@ -4,13 +4,13 @@
 //! `bias [units]`. Leading axes after the batch are treated as more rows, as in Keras.
 
 use super::fused_activation::FusedActivation;
+use super::kernel_options::{self, KernelOptions};
 use super::{single_input, Ctx, Layer, ParamSpec};
 use crate::activations::Activation;
 use crate::error::Result;
-use crate::init::Initializer;
 use crate::kernels::{add_row_bias, col_sums_into, matmul, Mat};
 use crate::keras::layer_config::{base_config, LayerConfig};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 pub struct Dense {
     name: String,
@@ -28,26 +28,12 @@ impl Dense {
     pub fn from_config(cfg: &LayerConfig, inputs: &[Vec<usize>]) -> Result<Self> {
         let input = single_input(cfg, inputs, 1..=8)?;
         let units = cfg.usize("units")?;
-        let activation = cfg.activation("activation")?;
-        let use_bias = cfg.bool("use_bias", true)?;
-        let kernel_init = cfg.initializer("kernel_initializer", Initializer::glorot_uniform())?;
-        let bias_init = cfg.initializer("bias_initializer", Initializer::Zeros)?;
-        cfg.unsupported_unless_null(&[
-            "kernel_regularizer",
-            "bias_regularizer",
-            "activity_regularizer",
-            "kernel_constraint",
-            "bias_constraint",
-            "lora_rank",
-            "quantization_config",
-        ])?;
+        let opts = KernelOptions::read(cfg)?;
+        cfg.unsupported_unless_null(&["lora_rank", "quantization_config"])?;
         cfg.ignore(&["lora_alpha"]);
         cfg.finish()?;
         let input_dim = *input.last().unwrap();
-        let mut params = vec![ParamSpec::new("kernel", vec![input_dim, units], kernel_init)];
-        if use_bias {
-            params.push(ParamSpec::new("bias", vec![units], bias_init));
-        }
+        let params = opts.params(vec![input_dim, units], units);
         let mut out_shape = input.to_vec();
         *out_shape.last_mut().unwrap() = units;
         Ok(Dense {
@@ -56,8 +42,8 @@ impl Dense {
             units,
             input_dim,
             rows_per_sample: input[..input.len() - 1].iter().product(),
-            use_bias,
-            activation: FusedActivation::new(activation),
+            use_bias: opts.use_bias,
+            activation: FusedActivation::new(opts.activation),
             params,
             out_shape,
         })
@@ -111,14 +97,7 @@ impl Layer for Dense {
     fn config(&self) -> Map<String, Value> {
         let mut m = base_config(&self.name, self.trainable);
         m.insert("units".into(), self.units.into());
-        m.insert("activation".into(), self.activation.activation.name().into());
-        m.insert("use_bias".into(), self.use_bias.into());
-        m.insert("kernel_initializer".into(), self.params[0].init.to_config());
-        let bias_init = self.params.get(1).map_or(Initializer::Zeros, |p| p.init.clone());
-        m.insert("bias_initializer".into(), bias_init.to_config());
-        for k in ["kernel_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint"] {
-            m.insert(k.into(), json!(null));
-        }
+        kernel_options::write(&mut m, self.activation.activation, &self.params);
         m
     }
 }

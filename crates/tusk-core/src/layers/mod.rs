@@ -9,6 +9,7 @@ mod dropout;
 mod fused_activation;
 mod embedding;
 mod global_pool;
+mod kernel_options;
 #[cfg(test)]
 mod grad_check;
 mod layer;
