@@ -7,7 +7,7 @@
 
 use super::{single_input, Ctx, Layer};
 use crate::error::{Error, Result};
-use crate::kernels::{max_with_index, PatchGeometry};
+use crate::kernels::{max_with_index, num_threads, parallel, share, PatchGeometry, SyncPtr};
 use crate::keras::layer_config::{base_config, LayerConfig};
 use serde_json::{json, Map, Value};
 
@@ -54,6 +54,64 @@ impl Pool {
     }
 }
 
+impl Pool {
+    /// One sample: `xs` `[h, w, c]` -> `out` `[oh, ow, c]`; `idx` (max pooling) receives the
+    /// index within the sample of each output's winning input.
+    fn forward_sample(&self, xs: &[f32], out: &mut [f32], idx: &mut [u32]) {
+        let g = self.geom;
+        let c = g.channels;
+        for pix in 0..g.out_pixels() {
+            let (oy, ox) = (pix / g.out_w, pix % g.out_w);
+            let out = &mut out[pix * c..][..c];
+            let window = (0..g.kh).flat_map(|ky| (0..g.kw).map(move |kx| (ky, kx)));
+            let mut bases = window.filter_map(|(ky, kx)| g.source(oy, ox, ky, kx)).map(|(iy, ix)| (iy * g.in_w + ix) * c);
+            // Every window holds at least one real input (Keras' padding never exceeds the window).
+            let first = bases.next().unwrap_or(0);
+            out.copy_from_slice(&xs[first..first + c]);
+            if self.max {
+                let idx = &mut idx[pix * c..][..c];
+                idx.iter_mut().enumerate().for_each(|(ch, i)| *i = (first + ch) as u32);
+                for base in bases {
+                    max_with_index(out, idx, &xs[base..base + c], base as u32);
+                }
+            } else {
+                let mut count = 1usize;
+                for base in bases {
+                    out.iter_mut().zip(&xs[base..base + c]).for_each(|(m, v)| *m += v);
+                    count += 1;
+                }
+                let inv = 1.0 / count as f32;
+                out.iter_mut().for_each(|v| *v *= inv);
+            }
+        }
+    }
+
+    /// One sample `b`: output gradient `dy` -> input gradient `dxs` (overwritten).
+    fn backward_sample(&self, b: usize, dy: &[f32], dxs: &mut [f32]) {
+        let g = self.geom;
+        let c = g.channels;
+        dxs.fill(0.0);
+        if self.max {
+            let idx = &self.argmax[b * dy.len()..][..dy.len()];
+            for (&i, &d) in idx.iter().zip(dy) {
+                dxs[i as usize] += d;
+            }
+            return;
+        }
+        for pix in 0..g.out_pixels() {
+            let (oy, ox) = (pix / g.out_w, pix % g.out_w);
+            let d = &dy[pix * c..][..c];
+            let window = (0..g.kh).flat_map(|ky| (0..g.kw).map(move |kx| (ky, kx)));
+            let sources = window.filter_map(|(ky, kx)| g.source(oy, ox, ky, kx));
+            let inv = 1.0 / sources.clone().count().max(1) as f32;
+            for (iy, ix) in sources {
+                let dst = &mut dxs[(iy * g.in_w + ix) * c..][..c];
+                dst.iter_mut().zip(d).for_each(|(a, b)| *a += b * inv);
+            }
+        }
+    }
+}
+
 impl Layer for Pool {
     fn name(&self) -> &str {
         &self.name
@@ -71,68 +129,32 @@ impl Layer for Pool {
     }
 
     fn forward(&mut self, ctx: &mut Ctx, x: &[&[f32]], _p: &[f32], y: &mut [f32]) {
-        let g = self.geom;
-        let (c, in_len, out_len) = (g.channels, g.in_len(), self.out_len());
-        for b in 0..ctx.batch {
-            let xs = &x[0][b * in_len..][..in_len];
-            for pix in 0..g.out_pixels() {
-                let (oy, ox) = (pix / g.out_w, pix % g.out_w);
-                let o = b * out_len + pix * c;
-                let out = &mut y[o..o + c];
-                let window = (0..g.kh).flat_map(|ky| (0..g.kw).map(move |kx| (ky, kx)));
-                let mut bases = window.filter_map(|(ky, kx)| g.source(oy, ox, ky, kx)).map(|(iy, ix)| (iy * g.in_w + ix) * c);
-                // Every window holds at least one real input (Keras' padding never exceeds the window).
-                let first = bases.next().unwrap_or(0);
-                out.copy_from_slice(&xs[first..first + c]);
-                if self.max {
-                    let idx = &mut self.argmax[o..o + c];
-                    idx.iter_mut().enumerate().for_each(|(ch, i)| *i = (first + ch) as u32);
-                    for base in bases {
-                        max_with_index(out, idx, &xs[base..base + c], base as u32);
-                    }
-                } else {
-                    let mut count = 1usize;
-                    for base in bases {
-                        out.iter_mut().zip(&xs[base..base + c]).for_each(|(m, v)| *m += v);
-                        count += 1;
-                    }
-                    let inv = 1.0 / count as f32;
-                    out.iter_mut().for_each(|v| *v *= inv);
-                }
+        let (in_len, out_len) = (self.geom.in_len(), self.out_len());
+        let (yp, ap) = (SyncPtr::new(y), SyncPtr::new(&mut self.argmax));
+        let this = &*self;
+        parallel(num_threads(), &|t, n| {
+            for b in share(ctx.batch, t, n, 1) {
+                // SAFETY: parts handle disjoint samples.
+                let (ys, idx) = unsafe { (yp.slice(b * out_len, out_len), if this.max { ap.slice(b * out_len, out_len) } else { &mut [][..] }) };
+                this.forward_sample(&x[0][b * in_len..][..in_len], ys, idx);
             }
-        }
+        });
     }
 
     fn backward(&mut self, batch: usize, _x: &[&[f32]], _y: &[f32], dy: &mut [f32], _p: &[f32], _dp: &mut [f32], dx: &mut [&mut [f32]]) {
         if dx[0].is_empty() {
             return;
         }
-        let g = self.geom;
-        let (c, in_len, out_len) = (g.channels, g.in_len(), self.out_len());
-        dx[0][..batch * in_len].fill(0.0);
-        for b in 0..batch {
-            let dxs = &mut dx[0][b * in_len..][..in_len];
-            if self.max {
-                for o in 0..out_len {
-                    dxs[self.argmax[b * out_len + o] as usize] += dy[b * out_len + o];
-                }
-                continue;
+        let (in_len, out_len) = (self.geom.in_len(), self.out_len());
+        let dxp = SyncPtr::new(dx[0]);
+        let (this, dy) = (&*self, &*dy);
+        parallel(num_threads(), &|t, n| {
+            for b in share(batch, t, n, 1) {
+                // SAFETY: parts handle disjoint samples.
+                let dxs = unsafe { dxp.slice(b * in_len, in_len) };
+                this.backward_sample(b, &dy[b * out_len..][..out_len], dxs);
             }
-            for oy in 0..g.out_h {
-                for ox in 0..g.out_w {
-                    let d = &dy[b * out_len + (oy * g.out_w + ox) * c..][..c];
-                    let sources = (0..g.kh).flat_map(|ky| (0..g.kw).map(move |kx| (ky, kx)));
-                    let count = sources.clone().filter(|&(ky, kx)| g.source(oy, ox, ky, kx).is_some()).count();
-                    let inv = 1.0 / count.max(1) as f32;
-                    for (ky, kx) in sources {
-                        if let Some((iy, ix)) = g.source(oy, ox, ky, kx) {
-                            let dst = &mut dxs[(iy * g.in_w + ix) * c..][..c];
-                            dst.iter_mut().zip(d).for_each(|(a, b)| *a += b * inv);
-                        }
-                    }
-                }
-            }
-        }
+        });
     }
 
     fn config(&self) -> Map<String, Value> {
