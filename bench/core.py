@@ -1,14 +1,15 @@
 """tusk-core against Keras/TensorFlow on this machine, in one run, on Fashion-MNIST.
 
 Runs each workload with `tusk train` (the release binary) and with Keras (bench/keras_workload.py
-in a Python that has TensorFlow), alternating, and prints a markdown table: seconds per epoch,
-samples/s (steady-state: epochs after the first), test accuracy, peak RSS, and tusk/Keras ratios.
+in a Python that has TensorFlow), alternating, `--repeats` times (the cnn once), and prints a
+markdown table of medians: seconds per epoch, samples/s (steady-state: epochs after the first),
+test accuracy, peak RSS, and tusk/Keras ratios.
 
-Usage:  python3 bench/core.py [--epochs N] [--no-keras] [--only mlp|cnn]
+Usage:  python3 bench/core.py [--epochs N] [--repeats R] [--no-keras] [--only mlp|cnn]
 The Keras Python is $KERAS_PYTHON, else bench/.venv-keras (created with tensorflow-cpu + keras
 on first use; outside the test path).
 """
-import argparse, json, os, platform, subprocess, sys, tempfile, time
+import argparse, json, os, platform, statistics, subprocess, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TUSK = os.path.join(ROOT, "target", "release", "tusk")
@@ -47,11 +48,17 @@ def run_keras(py, model, opt, batch, epochs):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def median(runs):
+    """Per-field medians of several runs' results."""
+    return {k: statistics.median(r[k] for r in runs) for k, v in runs[0].items() if isinstance(v, (int, float))}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--no-keras", action="store_true")
     ap.add_argument("--only", choices=["mlp", "cnn"])
+    ap.add_argument("--repeats", type=int, default=3)
     a = ap.parse_args()
     if not os.path.exists(TUSK):
         subprocess.run(["cargo", "build", "--release", "-p", "tusk-cli"], cwd=ROOT, check=True)
@@ -60,15 +67,19 @@ def main():
     for model, opt, batch in WORKLOADS:
         if a.only and model != a.only:
             continue
-        t = run_tusk(model, opt, batch, a.epochs)
-        k = run_keras(py, model, opt, batch, a.epochs) if py else None
-        if k:
-            versions = k.get("versions", versions)
-        rows.append((model, opt, batch, t, k))
+        ts, ks = [], []
+        for _ in range(a.repeats if model == "mlp" else 1):
+            ts.append(run_tusk(model, opt, batch, a.epochs))
+            if py:
+                ks.append(run_keras(py, model, opt, batch, a.epochs))
+        if ks:
+            versions = ks[0].get("versions", versions)
+        rows.append((model, opt, batch, median(ts), median(ks) if ks else None))
         print(f"done {model} {opt} {batch}", file=sys.stderr)
     fmt = lambda v, f: "-" if v is None else f.format(v)
     lines = [
-        f"tusk vs Keras on Fashion-MNIST, {a.epochs} epochs each, steady-state = epochs after the first",
+        f"tusk vs Keras on Fashion-MNIST, {a.epochs} epochs each, steady-state = epochs after the first; "
+        f"medians of {a.repeats} alternating runs (cnn: 1)",
         f"machine: {platform.machine()}, {os.cpu_count()} cores; {time.strftime('%Y-%m-%d')}; "
         f"keras {versions.get('keras', '-')}, tensorflow {versions.get('tensorflow', '-')}; "
         f"dataset as f32: {DATASET_MIB:.0f} MiB",

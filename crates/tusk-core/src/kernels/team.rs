@@ -1,7 +1,7 @@
 //! A team of worker threads that wait actively between parallel regions, as OpenMP teams
 //! do: a training step runs many short parallel regions (a few to a few hundred
 //! microseconds each), and waking sleeping threads for each would cost more than it saves.
-//! Workers spin for about a millisecond after each region, then sleep until the next.
+//! Workers spin for 200 microseconds after each region, then sleep until the next.
 //!
 //! [`parallel`] runs `f(t)` for `t in 0..threads` on the calling thread (t = 0) and the
 //! workers, and returns when all are done. It runs serially when called from inside a
@@ -15,7 +15,7 @@ use std::sync::{Condvar, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 /// How long a worker keeps spinning for the next region before it sleeps.
-const SPIN: Duration = Duration::from_millis(1);
+const SPIN: Duration = Duration::from_micros(200);
 
 type Job = *const (dyn Fn(usize) + Sync);
 
@@ -109,7 +109,13 @@ pub fn parallel(threads: usize, f: &(dyn Fn(usize, usize) + Sync)) {
         return serial(want.max(1));
     }
     let s = team();
-    let Ok(_busy) = s.busy.try_lock() else { return serial(want) };
+    // Another thread's region is running: do this one serially. (A poisoned lock only means
+    // an earlier region panicked; the team itself is intact.)
+    let _busy = match s.busy.try_lock() {
+        Ok(guard) => guard,
+        Err(std::sync::TryLockError::Poisoned(e)) => e.into_inner(),
+        Err(std::sync::TryLockError::WouldBlock) => return serial(want),
+    };
     let n = want.min(s.workers + 1);
     if n <= 1 {
         return serial(1);
@@ -207,6 +213,19 @@ mod tests {
             }
         });
         assert_eq!(total.load(Ordering::Relaxed), 4 * 600);
+    }
+
+    #[test]
+    fn a_panicking_part_propagates_and_the_team_keeps_working() {
+        for bad in 0..num_threads().min(2) {
+            let r = std::panic::catch_unwind(|| parallel(2, &|t, _| assert!(t != bad, "part {t} fails")));
+            assert!(r.is_err());
+            let hits = AtomicU64::new(0);
+            parallel(2, &|_, _| {
+                hits.fetch_add(1, Ordering::Relaxed);
+            });
+            assert!(hits.load(Ordering::Relaxed) >= 1);
+        }
     }
 
     #[test]

@@ -25,7 +25,7 @@ struct Scalars {
 }
 
 /// Variables smaller than this are updated on one thread.
-const PARALLEL_MIN_LEN: usize = 1 << 14;
+const PARALLEL_MIN_LEN: usize = 1 << 18;
 
 /// Applies `rule` to one variable, split into contiguous parts run on the kernel team
 /// (the rules are elementwise, so any split gives the same result).
