@@ -79,9 +79,23 @@ impl Conv {
         })
     }
 
+    /// Samples lowered together into one matrix product.
+    fn block(&self) -> usize {
+        (BLOCK_VALUES / (self.geom.out_pixels() * self.geom.patch_len()).max(1)).clamp(1, 16)
+    }
+
     fn out_len(&self) -> usize {
         self.geom.out_pixels() * self.filters
     }
+}
+
+/// Patch values one block may hold (1 MiB of f32): thin layers lower several samples at
+/// once into one taller product, wide ones one sample at a time.
+const BLOCK_VALUES: usize = 1 << 18;
+
+/// `range` in consecutive pieces of at most `size`.
+fn blocks(range: std::ops::Range<usize>, size: usize) -> impl Iterator<Item = std::ops::Range<usize>> {
+    range.clone().step_by(size).map(move |s| s..(s + size).min(range.end))
 }
 
 impl Layer for Conv {
@@ -108,7 +122,7 @@ impl Layer for Conv {
     fn set_capacity(&mut self, batch: usize) {
         self.activation.set_capacity(batch * self.out_len());
         let threads = num_threads().min(batch.max(1));
-        let cols = self.geom.out_pixels() * self.geom.patch_len();
+        let cols = self.block() * self.geom.out_pixels() * self.geom.patch_len();
         let klen = self.geom.patch_len() * self.filters;
         self.workers.resize_with(threads, Default::default);
         for s in &mut self.workers {
@@ -126,14 +140,18 @@ impl Layer for Conv {
         let use_bias = self.use_bias;
         let y_ptr = SyncPtr::new(y);
         let workers = &self.workers;
+        let block = self.block();
         parallel(workers.len(), &|t, n| {
             let mut s = workers[t].lock().unwrap_or_else(|e| e.into_inner());
             let s = &mut *s;
-            for i in share(batch, t, n, 1) {
+            for samples in blocks(share(batch, t, n, 1), block) {
+                let rows = samples.len() * g.out_pixels();
                 // SAFETY: sample ranges of different parts are disjoint.
-                let ys = unsafe { y_ptr.slice(i * out_len, out_len) };
-                im2col(&g, &x[0][i * in_len..][..in_len], &mut s.cols);
-                matmul(ys, Mat::new(&s.cols, g.out_pixels(), plen), Mat::new(kernel, plen, filters), false);
+                let ys = unsafe { y_ptr.slice(samples.start * out_len, samples.len() * out_len) };
+                for (k, i) in samples.enumerate() {
+                    im2col(&g, &x[0][i * in_len..][..in_len], &mut s.cols[k * g.out_pixels() * plen..]);
+                }
+                matmul(ys, Mat::new(&s.cols, rows, plen), Mat::new(kernel, plen, filters), false);
                 if use_bias {
                     add_row_bias(ys, bias);
                 }
@@ -152,21 +170,27 @@ impl Layer for Conv {
         let dy = &*dy;
         let workers = &self.workers;
         let used = AtomicUsize::new(0);
+        let block = self.block();
         parallel(workers.len(), &|t, n| {
             let mut s = workers[t].lock().unwrap_or_else(|e| e.into_inner());
             let s = &mut *s;
             used.fetch_max(n, Ordering::Relaxed);
             s.dkernel.fill(0.0);
-            for i in share(batch, t, n, 1) {
-                let dys = &dy[i * out_len..][..out_len];
-                im2col(&g, &x[0][i * in_len..][..in_len], &mut s.cols);
-                matmul(&mut s.dkernel, Mat::t(&s.cols, plen, g.out_pixels()), Mat::new(dys, g.out_pixels(), filters), true);
+            for samples in blocks(share(batch, t, n, 1), block) {
+                let rows = samples.len() * g.out_pixels();
+                let dys = &dy[samples.start * out_len..][..samples.len() * out_len];
+                for (k, i) in samples.clone().enumerate() {
+                    im2col(&g, &x[0][i * in_len..][..in_len], &mut s.cols[k * g.out_pixels() * plen..]);
+                }
+                matmul(&mut s.dkernel, Mat::t(&s.cols, plen, rows), Mat::new(dys, rows, filters), true);
                 if want_dx {
-                    // SAFETY: sample ranges of different parts are disjoint.
-                    let dxs = unsafe { dx_ptr.slice(i * in_len, in_len) };
-                    matmul(&mut s.dcols, Mat::new(dys, g.out_pixels(), filters), Mat::t(kernel, filters, plen), false);
-                    dxs.fill(0.0);
-                    col2im(&g, &s.dcols, dxs);
+                    matmul(&mut s.dcols, Mat::new(dys, rows, filters), Mat::t(kernel, filters, plen), false);
+                    for (k, i) in samples.enumerate() {
+                        // SAFETY: sample ranges of different parts are disjoint.
+                        let dxs = unsafe { dx_ptr.slice(i * in_len, in_len) };
+                        dxs.fill(0.0);
+                        col2im(&g, &s.dcols[k * g.out_pixels() * plen..], dxs);
+                    }
                 }
             }
         });
