@@ -66,6 +66,7 @@ impl Model {
             let training = json!({
                 "loss": c.losses.iter().map(Loss::to_config).collect::<Vec<_>>(),
                 "metrics": c.metric_names,
+                "loss_weights": c.loss_weights,
                 "optimizer": c.optimizer.to_config(),
             });
             write(&dir.join(TRAINING_JSON), serde_json::to_string_pretty(&training).expect("JSON").as_bytes())?;
@@ -94,6 +95,10 @@ impl Model {
             let optimizer = Optimizer::from_config(&t["optimizer"])?;
             let refs: Vec<&str> = metrics.iter().map(String::as_str).collect();
             model.compile(losses, optimizer, &refs)?;
+            if let Some(w) = t.get("loss_weights").and_then(Value::as_array) {
+                let w: Vec<f32> = w.iter().filter_map(Value::as_f64).map(|x| x as f32).collect();
+                model.set_loss_weights(&w).map_err(|e| Error::format(&tpath, e.to_string()))?;
+            }
             let spath = dir.join(OPTIMIZER_STATE);
             if spath.exists() {
                 let state: Vec<(String, Vec<f32>)> = read_safetensors(&spath)?.into_iter().map(|(n, _, v)| (n, v)).collect();

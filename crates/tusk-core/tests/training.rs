@@ -48,9 +48,17 @@ fn functional_model_with_two_inputs_and_two_outputs_trains() {
     let target = Tensor::new(y.data().chunks(3).map(|r| r[1] * 2.0 - 1.0).collect(), vec![120, 1]).unwrap();
     let before = model.evaluate(&[x.clone(), x.clone()], &[y.clone(), target.clone()], 32).unwrap().get("loss").unwrap();
     let h = model.fit(&[x.clone(), x.clone()], &[y.clone(), target.clone()], &FitOptions { epochs: 60, batch_size: 16, ..Default::default() }, &mut []).unwrap();
-    let after = model.evaluate(&[x.clone(), x.clone()], &[y, target], 32).unwrap().get("loss").unwrap();
+    let after = model.evaluate(&[x.clone(), x.clone()], &[y.clone(), target.clone()], 32).unwrap().get("loss").unwrap();
     assert!(after < before * 0.2, "loss {before} -> {after}");
     assert_eq!(h.epochs.len(), 60);
+    // Keras' loss_weights: the total is the weighted sum of the per-output losses.
+    let whole = model.evaluate(&[x.clone(), x.clone()], &[y.clone(), target.clone()], 32).unwrap().get("loss").unwrap();
+    model.set_loss_weights(&[1.0, 0.0]).unwrap();
+    let class_only = model.evaluate(&[x.clone(), x.clone()], &[y.clone(), target.clone()], 32).unwrap().get("loss").unwrap();
+    model.set_loss_weights(&[0.0, 2.0]).unwrap();
+    let value_twice = model.evaluate(&[x.clone(), x.clone()], &[y.clone(), target.clone()], 32).unwrap().get("loss").unwrap();
+    assert!((class_only + value_twice / 2.0 - whole).abs() < 1e-5, "{class_only} + {value_twice}/2 vs {whole}");
+    assert!(model.set_loss_weights(&[1.0]).unwrap_err().to_string().contains("loss_weights"));
     let outs = model.predict(&[x.clone(), x], 50).unwrap();
     assert_eq!((outs[0].shape(), outs[1].shape()), (&[120, 3][..], &[120, 1][..]));
 }

@@ -89,6 +89,17 @@ impl Model {
         Ok(())
     }
 
+    /// Keras' `loss_weights`: the total loss is `sum_o weight_o * loss_o` over the outputs.
+    pub fn set_loss_weights(&mut self, weights: &[f32]) -> Result<()> {
+        let n_out = self.graph.outputs.len();
+        let compiled = self.compiled.as_mut().ok_or_else(|| Error::state("set_loss_weights: the model must be compiled first (call compile)"))?;
+        if weights.len() != n_out || weights.iter().any(|w| !w.is_finite() || *w < 0.0) {
+            return Err(Error::config(format!("loss_weights: need {n_out} finite, non-negative weight(s), got {weights:?}")));
+        }
+        compiled.loss_weights = weights.to_vec();
+        Ok(())
+    }
+
     pub fn compiled(&self) -> Option<&Compiled> {
         self.compiled.as_ref()
     }
