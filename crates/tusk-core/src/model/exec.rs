@@ -7,7 +7,7 @@
 //! When several nodes read one node, their input gradients are summed (via `extra`).
 
 use super::graph::Graph;
-use crate::kernels::add_assign;
+use crate::kernels::{add_assign, AlignedBuf};
 use crate::layers::Ctx;
 use rand::rngs::SmallRng;
 use smallvec::SmallVec;
@@ -15,10 +15,10 @@ use smallvec::SmallVec;
 #[derive(Default)]
 pub struct Buffers {
     pub capacity: usize,
-    pub acts: Vec<Vec<f32>>,
-    pub grads: Vec<Vec<f32>>,
+    pub acts: Vec<AlignedBuf>,
+    pub grads: Vec<AlignedBuf>,
     /// Second gradient buffer for nodes read by several nodes.
-    extra: Vec<Vec<f32>>,
+    extra: Vec<AlignedBuf>,
     /// Whether node `i`'s output gradient is needed (it leads to trainable weights).
     wants_grad: Vec<bool>,
     written: Vec<bool>,
@@ -46,9 +46,9 @@ impl Buffers {
         }
         self.out_lens = graph.nodes.iter().map(|n| n.out_len()).collect();
         let size = |i: usize| capacity * graph.nodes[i].out_len();
-        self.acts = (0..n).map(|i| vec![0.0; size(i)]).collect();
-        self.grads = (0..n).map(|i| if self.wants_grad[i] || graph.outputs.contains(&i) { vec![0.0; size(i)] } else { Vec::new() }).collect();
-        self.extra = (0..n).map(|i| if self.wants_grad[i] && consumers[i] > 1 { vec![0.0; size(i)] } else { Vec::new() }).collect();
+        self.acts = (0..n).map(|i| AlignedBuf::zeros(size(i))).collect();
+        self.grads = (0..n).map(|i| if self.wants_grad[i] || graph.outputs.contains(&i) { AlignedBuf::zeros(size(i)) } else { AlignedBuf::default() }).collect();
+        self.extra = (0..n).map(|i| if self.wants_grad[i] && consumers[i] > 1 { AlignedBuf::zeros(size(i)) } else { AlignedBuf::default() }).collect();
         self.written = vec![false; n];
         for node in &mut graph.nodes {
             node.layer.set_capacity(capacity);
@@ -94,12 +94,12 @@ impl Buffers {
             let mut dy = std::mem::take(&mut self.grads[i]);
             // For each input: write straight into its gradient buffer the first time,
             // into its `extra` buffer (then add) when another node already wrote it.
-            let mut outs: SmallVec<[(Vec<f32>, bool); 4]> = SmallVec::new();
+            let mut outs: SmallVec<[(AlignedBuf, bool); 4]> = SmallVec::new();
             for &j in &node.inputs {
                 let take = self.wants_grad[j] && node.layer.differentiable_input();
                 let direct = !self.written[j];
                 let buf = match (take, direct) {
-                    (false, _) => Vec::new(),
+                    (false, _) => AlignedBuf::default(),
                     (true, true) => std::mem::take(&mut self.grads[j]),
                     (true, false) => std::mem::take(&mut self.extra[j]),
                 };

@@ -9,6 +9,7 @@ use super::exec::Buffers;
 use super::graph::Graph;
 use super::spec::{GraphSpec, ModelKind};
 use crate::error::{Error, Result};
+use crate::kernels::AlignedBuf;
 use crate::losses::Loss;
 use crate::metrics::Metric;
 use crate::optimizers::Optimizer;
@@ -20,8 +21,8 @@ pub struct Model {
     pub name: String,
     pub kind: ModelKind,
     pub(crate) graph: Graph,
-    pub(crate) params: Vec<f32>,
-    pub(crate) grads: Vec<f32>,
+    pub(crate) params: AlignedBuf,
+    pub(crate) grads: AlignedBuf,
     bufs: Buffers,
     rng: SmallRng,
     pub(crate) compiled: Option<Compiled>,
@@ -36,8 +37,8 @@ impl Model {
         let mut model = Model {
             name: spec.name.clone(),
             kind: spec.kind,
-            params: vec![0.0; graph.n_params],
-            grads: vec![0.0; graph.n_params],
+            params: AlignedBuf::zeros(graph.n_params),
+            grads: AlignedBuf::zeros(graph.n_params),
             targets: vec![Vec::new(); graph.outputs.len()],
             graph,
             bufs: Buffers::default(),
