@@ -141,6 +141,8 @@ impl Layer for Conv {
         let y_ptr = SyncPtr::new(y);
         let workers = &self.workers;
         let block = self.block();
+        // Local activations (relu, ...) are applied in the parallel loop while the block is hot.
+        let act = &self.activation;
         parallel(workers.len(), &|t, n| {
             let mut s = workers[t].lock().unwrap_or_else(|e| e.into_inner());
             let s = &mut *s;
@@ -155,19 +157,28 @@ impl Layer for Conv {
                 if use_bias {
                     add_row_bias(ys, bias);
                 }
+                if act.is_local() {
+                    act.forward_part(ys, filters);
+                }
             }
         });
-        self.activation.forward(y, filters);
+        if !self.activation.is_local() {
+            self.activation.forward(y, filters);
+        }
     }
 
     fn backward(&mut self, batch: usize, x: &[&[f32]], y: &[f32], dy: &mut [f32], p: &[f32], dp: &mut [f32], dx: &mut [&mut [f32]]) {
         let (g, filters) = (self.geom, self.filters);
         let (in_len, out_len, plen) = (g.in_len(), self.out_len(), g.patch_len());
-        self.activation.backward(y, dy, filters);
+        let local = self.activation.is_local();
+        if !local {
+            self.activation.backward(y, dy, filters);
+        }
         let kernel = &p[..plen * filters];
         let want_dx = !dx[0].is_empty();
         let dx_ptr = SyncPtr::new(dx[0]);
-        let dy = &*dy;
+        let dy_ptr = SyncPtr::new(dy);
+        let act = &self.activation;
         let workers = &self.workers;
         let used = AtomicUsize::new(0);
         let block = self.block();
@@ -178,7 +189,13 @@ impl Layer for Conv {
             s.dkernel.fill(0.0);
             for samples in blocks(share(batch, t, n, 1), block) {
                 let rows = samples.len() * g.out_pixels();
-                let dys = &dy[samples.start * out_len..][..samples.len() * out_len];
+                let span = samples.start * out_len..(samples.start + samples.len()) * out_len;
+                // SAFETY: sample ranges of different parts are disjoint.
+                let dys = unsafe { dy_ptr.slice(span.start, span.len()) };
+                if local {
+                    act.backward(&y[span], dys, filters);
+                }
+                let dys = &*dys;
                 for (k, i) in samples.clone().enumerate() {
                     im2col(&g, &x[0][i * in_len..][..in_len], &mut s.cols[k * g.out_pixels() * plen..]);
                 }

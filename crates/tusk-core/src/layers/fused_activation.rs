@@ -45,6 +45,18 @@ impl FusedActivation {
         }
     }
 
+    /// Whether forward and backward may run on any part of a batch on its own (no saved
+    /// pre-activations), e.g. inside a layer's parallel loop over samples.
+    pub fn is_local(&self) -> bool {
+        !self.activation.needs_input()
+    }
+
+    /// Forward on a part of the batch; only for [`Self::is_local`] activations.
+    pub fn forward_part(&self, buf: &mut [f32], row_len: usize) {
+        debug_assert!(self.is_local());
+        self.activation.forward(buf, row_len);
+    }
+
     /// Hands the activation to the loss if it is `which`; `None` takes it back.
     pub fn hand_to_loss(&mut self, which: Option<Activation>) -> bool {
         self.handed_to_loss = which == Some(self.activation);
