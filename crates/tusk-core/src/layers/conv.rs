@@ -89,9 +89,9 @@ impl Conv {
     }
 }
 
-/// Patch values one block may hold (1 MiB of f32): thin layers lower several samples at
+/// Patch values one block may hold (2 MiB of f32): thin layers lower several samples at
 /// once into one taller product, wide ones one sample at a time.
-const BLOCK_VALUES: usize = 1 << 18;
+const BLOCK_VALUES: usize = 1 << 19;
 
 /// `range` in consecutive pieces of at most `size`.
 fn blocks(range: std::ops::Range<usize>, size: usize) -> impl Iterator<Item = std::ops::Range<usize>> {
