@@ -37,20 +37,6 @@ const ABS: f64 = 1e-5;
 const REL: f64 = 1e-5;
 
 
-fn case_names() -> Result<Vec<String>> {
-    let dir = common::fixture_path("layers");
-    let mut names: Vec<String> = std::fs::read_dir(&dir)
-        .with_context(|| format!("listing {}", dir.display()))?
-        .map(|e| Ok(e?.path()))
-        .collect::<Result<Vec<_>>>()?
-        .into_iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    Ok(names)
-}
-
 /// `lowbias32` from the CNN fixture's weight formula.
 fn lowbias32(i: u32) -> u32 {
     let mut x = i;
@@ -146,7 +132,7 @@ fn run_case(case: &str) -> Result<Outcome> {
 
 #[test]
 fn every_layer_fixture_matches_keras() -> Result<()> {
-    let names = case_names()?;
+    let names = common::json_stems("layers")?;
     ensure!(names.len() >= 79, "expected the 79 layer fixtures, found {}", names.len());
     let (mut ran, mut skipped, mut failed) = (Vec::new(), Vec::new(), Vec::new());
     for case in &names {

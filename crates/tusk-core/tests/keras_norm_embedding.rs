@@ -9,7 +9,10 @@
 //! weights_after_train_call = model.layers[0].get_weights()
 //! ```
 
+mod common;
+
 use anyhow::{ensure, Context, Result};
+use common::tensor;
 use serde_json::{json, Value};
 use tusk_core::keras::layer_config::LayerConfig;
 use tusk_core::layers::{build_layer, Ctx};
@@ -17,15 +20,9 @@ use tusk_core::{FitOptions, LayerSpec, Loss, Model, Optimizer, Sequential, Tenso
 
 const TOL: f32 = 1e-5;
 
+/// The layer fixture `layers/<case>.json`.
 fn fixture(case: &str) -> Result<Value> {
-    let path = format!("{}/tests/fixtures/keras/layers/{case}.json", env!("CARGO_MANIFEST_DIR"));
-    Ok(serde_json::from_str(&std::fs::read_to_string(&path).with_context(|| path.clone())?)?)
-}
-
-fn tensor(v: &Value) -> Result<Tensor> {
-    let shape: Vec<usize> = serde_json::from_value(v["shape"].clone())?;
-    let values: Vec<f32> = serde_json::from_value(v["values"].clone())?;
-    Ok(Tensor::new(values, shape)?)
+    common::fixture(&format!("layers/{case}.json"))
 }
 
 fn assert_close(got: &[f32], want: &[f32], what: &str) {

@@ -8,7 +8,10 @@
 //! outputs = model(x, training=False)
 //! ```
 
+mod common;
+
 use anyhow::{ensure, Context, Result};
+use common::tensor;
 use serde_json::Value;
 use tusk_core::Tensor;
 
@@ -25,15 +28,9 @@ const CASES: [&str; 8] = [
     "gru_reset_before_sequences",
 ];
 
+/// The layer fixture `layers/<case>.json`.
 fn fixture(case: &str) -> Result<Value> {
-    let path = format!("{}/tests/fixtures/keras/layers/{case}.json", env!("CARGO_MANIFEST_DIR"));
-    Ok(serde_json::from_str(&std::fs::read_to_string(&path).with_context(|| path.clone())?)?)
-}
-
-fn tensor(v: &Value) -> Result<Tensor> {
-    let shape: Vec<usize> = serde_json::from_value(v["shape"].clone())?;
-    let values: Vec<f32> = serde_json::from_value(v["values"].clone())?;
-    Ok(Tensor::new(values, shape)?)
+    common::fixture(&format!("layers/{case}.json"))
 }
 
 /// Runs `case` in tusk with Keras' weights; returns (got, want).

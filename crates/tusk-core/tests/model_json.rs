@@ -37,19 +37,6 @@ const SAME_AS: &[(&str, &str)] = &[
     ("functional_two_inputs", "functional_two_inputs"),
 ];
 
-fn model_files() -> Result<Vec<String>> {
-    let dir = common::fixture_path("models");
-    let mut names: Vec<String> = std::fs::read_dir(&dir)?
-        .map(|e| Ok(e?.path()))
-        .collect::<Result<Vec<_>>>()?
-        .into_iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    Ok(names)
-}
-
 fn read_model_text(name: &str) -> Result<String> {
     let path = common::fixture_path(&format!("models/{name}.json"));
     std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))
@@ -133,7 +120,7 @@ fn check_against_layer_fixture(name: &str, model: &mut Model, case: &str) -> Res
 
 #[test]
 fn every_model_file_builds_or_is_refused_by_name() -> Result<()> {
-    let names = model_files()?;
+    let names = common::json_stems("models")?;
     ensure!(names.len() >= 15, "expected the 15 model files, found {}", names.len());
     let mut report = Vec::new();
     for name in &names {

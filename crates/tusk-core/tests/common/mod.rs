@@ -13,6 +13,21 @@ pub fn fixture_path(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/keras").join(rel)
 }
 
+/// The names (without `.json`) of the JSON files in `tests/fixtures/keras/<dir>`, sorted.
+pub fn json_stems(dir: &str) -> Result<Vec<String>> {
+    let dir = fixture_path(dir);
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .with_context(|| format!("listing {}", dir.display()))?
+        .map(|e| Ok(e?.path()))
+        .collect::<Result<Vec<_>>>()?
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
 /// Parses the JSON file `tests/fixtures/keras/<rel>`.
 pub fn fixture(rel: &str) -> Result<Value> {
     let path = fixture_path(rel);
