@@ -145,21 +145,7 @@ impl Gru {
 }
 
 impl Layer for Gru {
-    fn name(&self) -> &str {
-        &self.o.name
-    }
-    fn class_name(&self) -> &'static str {
-        self.o.class_name()
-    }
-    fn output_shape(&self) -> &[usize] {
-        &self.o.out_shape
-    }
-    fn params(&self) -> &[ParamSpec] {
-        &self.o.params
-    }
-    fn config(&self) -> Map<String, Value> {
-        self.o.config()
-    }
+    layer_options_methods!();
 
     fn set_capacity(&mut self, batch: usize) {
         let (t, u) = (self.o.steps, self.o.units);

@@ -40,21 +40,7 @@ impl SimpleRnn {
 }
 
 impl Layer for SimpleRnn {
-    fn name(&self) -> &str {
-        &self.o.name
-    }
-    fn class_name(&self) -> &'static str {
-        self.o.class_name()
-    }
-    fn output_shape(&self) -> &[usize] {
-        &self.o.out_shape
-    }
-    fn params(&self) -> &[ParamSpec] {
-        &self.o.params
-    }
-    fn config(&self) -> Map<String, Value> {
-        self.o.config()
-    }
+    layer_options_methods!();
 
     fn set_capacity(&mut self, batch: usize) {
         let (t, u) = (self.o.steps, self.o.units);
