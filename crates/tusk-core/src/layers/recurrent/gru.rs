@@ -13,6 +13,7 @@
 
 use super::options::{Cell, RnnOptions};
 use super::sequence::{grow, Seq};
+use crate::activations::Activation;
 use crate::error::Result;
 use crate::keras::layer_config::LayerConfig;
 use crate::kernels::{col_sums_into, matmul, Mat};
@@ -81,14 +82,8 @@ impl Gru {
                 for j in 0..u {
                     g[2 * u + j] += g[u + j] * r[2 * u + j];
                 }
-                if !self.pre.is_empty() {
-                    self.pre[s * bw + b * w + 2 * u..s * bw + (b + 1) * w].copy_from_slice(&g[2 * u..]);
-                }
-                act.forward(&mut g[2 * u..], u);
-                for j in 0..u {
-                    let k = b * u + j;
-                    h[k] = g[j] * h_prev[k] + (1.0 - g[j]) * g[2 * u + j];
-                }
+                let pre = if self.pre.is_empty() { &mut [][..] } else { &mut self.pre[s * bw + b * w + 2 * u..s * bw + (b + 1) * w] };
+                finish_step(g, pre, act, &mut h[b * u..(b + 1) * u], &h_prev[b * u..(b + 1) * u]);
             }
             q.emit(y, h, s);
         }
@@ -141,6 +136,20 @@ impl Gru {
             None
         };
         q.input_grads(&self.proj, x, kernel, dkernel, dbias, dx, w);
+    }
+}
+
+/// The end of one GRU step for one sample, the same in both reset modes: keeps the
+/// candidate's pre-activation in `pre` (when not empty), activates the candidate and mixes
+/// the new state `h = z * h_prev + (1 - z) * candidate`. `g` holds the sample's `[z, r, h]`.
+pub(super) fn finish_step(g: &mut [f32], pre: &mut [f32], act: Activation, h: &mut [f32], h_prev: &[f32]) {
+    let u = h.len();
+    if !pre.is_empty() {
+        pre.copy_from_slice(&g[2 * u..]);
+    }
+    act.forward(&mut g[2 * u..], u);
+    for j in 0..u {
+        h[j] = g[j] * h_prev[j] + (1.0 - g[j]) * g[2 * u + j];
     }
 }
 

@@ -7,7 +7,7 @@
 //! Shapes as in [`super::gru`], with `bias [3u]`. `U` is copied per pass into
 //! `U_zr [u, 2u]` and `U_h [u, u]` so each product reads a contiguous matrix.
 
-use super::gru::Gru;
+use super::gru::{finish_step, Gru};
 use super::sequence::{grow, Seq};
 use crate::kernels::{matmul, Mat};
 
@@ -81,14 +81,8 @@ impl Gru {
             matmul(hh, Mat::new(rh, q.batch, u), Mat::new(&sc.u_h, u, u), false);
             for (b, g) in gates.chunks_exact_mut(w).enumerate() {
                 g[2 * u..].iter_mut().zip(&hh[b * u..(b + 1) * u]).for_each(|(g, t)| *g += t);
-                if !self.pre.is_empty() {
-                    self.pre[s * bw + b * w + 2 * u..s * bw + (b + 1) * w].copy_from_slice(&g[2 * u..]);
-                }
-                act.forward(&mut g[2 * u..], u);
-                for j in 0..u {
-                    let k = b * u + j;
-                    h[k] = g[j] * h_prev[k] + (1.0 - g[j]) * g[2 * u + j];
-                }
+                let pre = if self.pre.is_empty() { &mut [][..] } else { &mut self.pre[s * bw + b * w + 2 * u..s * bw + (b + 1) * w] };
+                finish_step(g, pre, act, &mut h[b * u..(b + 1) * u], &h_prev[b * u..(b + 1) * u]);
             }
             q.emit(y, h, s);
         }
