@@ -63,12 +63,7 @@ impl Model {
         write(&dir.join(MODEL_JSON), model_to_json(self).as_bytes())?;
         self.save_weights(dir.join(WEIGHTS))?;
         if let Some(c) = &self.compiled {
-            let training = json!({
-                "loss": c.losses.iter().map(Loss::to_config).collect::<Vec<_>>(),
-                "metrics": c.metric_names,
-                "loss_weights": c.loss_weights,
-                "optimizer": c.optimizer.to_config(),
-            });
+            let training = self.training_config().expect("compiled");
             write(&dir.join(TRAINING_JSON), serde_json::to_string_pretty(&training).expect("JSON").as_bytes())?;
             let state = c.optimizer.state();
             let arrays: Vec<_> = state.iter().map(|(n, v)| (n.clone(), vec![v.len()], v.as_slice())).collect();
@@ -90,15 +85,10 @@ impl Model {
         let tpath = dir.join(TRAINING_JSON);
         if tpath.exists() {
             let t: Value = serde_json::from_slice(&read(&tpath)?).map_err(|e| Error::format(&tpath, e.to_string()))?;
-            let losses = t["loss"].as_array().ok_or_else(|| Error::format(&tpath, "no loss list"))?.iter().map(Loss::from_config).collect::<Result<Vec<_>>>()?;
-            let metrics: Vec<String> = t["metrics"].as_array().map(|a| a.iter().filter_map(|m| m.as_str().map(String::from)).collect()).unwrap_or_default();
-            let optimizer = Optimizer::from_config(&t["optimizer"])?;
-            let refs: Vec<&str> = metrics.iter().map(String::as_str).collect();
-            model.compile(losses, optimizer, &refs)?;
-            if let Some(w) = t.get("loss_weights").and_then(Value::as_array) {
-                let w: Vec<f32> = w.iter().filter_map(Value::as_f64).map(|x| x as f32).collect();
-                model.set_loss_weights(&w).map_err(|e| Error::format(&tpath, e.to_string()))?;
-            }
+            model.compile_from_config(&t).map_err(|e| match e {
+                Error::Config(m) => Error::format(&tpath, m),
+                other => other,
+            })?;
             let spath = dir.join(OPTIMIZER_STATE);
             if spath.exists() {
                 let state: Vec<(String, Vec<f32>)> = read_safetensors(&spath)?.into_iter().map(|(n, _, v)| (n, v)).collect();
@@ -107,6 +97,32 @@ impl Model {
             }
         }
         Ok(model)
+    }
+
+    /// What `compile` was given, as JSON (`loss`, `metrics`, `loss_weights`, `optimizer` in
+    /// Keras' config form); `None` before `compile`. Read back by [`Model::compile_from_config`].
+    pub fn training_config(&self) -> Option<Value> {
+        let c = self.compiled.as_ref()?;
+        Some(json!({
+            "loss": c.losses.iter().map(Loss::to_config).collect::<Vec<_>>(),
+            "metrics": c.metric_names,
+            "loss_weights": c.loss_weights,
+            "optimizer": c.optimizer.to_config(),
+        }))
+    }
+
+    /// Compiles the model from a [`Model::training_config`] document (fresh optimizer state).
+    pub fn compile_from_config(&mut self, t: &Value) -> Result<()> {
+        let losses = t["loss"].as_array().ok_or_else(|| Error::config("training config: no 'loss' list"))?.iter().map(Loss::from_config).collect::<Result<Vec<_>>>()?;
+        let metrics: Vec<String> = t["metrics"].as_array().map(|a| a.iter().filter_map(|m| m.as_str().map(String::from)).collect()).unwrap_or_default();
+        let optimizer = Optimizer::from_config(&t["optimizer"])?;
+        let refs: Vec<&str> = metrics.iter().map(String::as_str).collect();
+        self.compile(losses, optimizer, &refs)?;
+        if let Some(w) = t.get("loss_weights").and_then(Value::as_array) {
+            let w: Vec<f32> = w.iter().filter_map(Value::as_f64).map(|x| x as f32).collect();
+            self.set_loss_weights(&w)?;
+        }
+        Ok(())
     }
 
     /// Writes the weights alone as safetensors, named `"{layer}/{weight}"`.

@@ -8,6 +8,7 @@ pub(crate) mod model;
 mod spec;
 mod weights;
 
+pub(crate) use compiled::Accumulator;
 pub use compiled::{Compiled, Logs};
 pub use graph::VarInfo;
 pub use model::Model;

@@ -1,16 +1,14 @@
 //! `Model::fit`: epochs of shuffled mini-batches with optional validation, callbacks and
-//! per-epoch timing. Inputs and targets are checked (shapes, finite values) once up front;
-//! after the first step no memory is allocated per step.
+//! per-epoch timing, on top of [`Steps`](super::Steps) (which checks the data once and
+//! allocates nothing per step).
 
 use super::callbacks::{BatchProgress, Callback, Control};
 use super::history::{EpochLog, History};
+use super::steps::Steps;
 use crate::error::{Error, Result};
 use crate::model::model::Pass;
 use crate::model::Model;
 use crate::tensor::Tensor;
-use rand::rngs::SmallRng;
-use rand::seq::SliceRandom;
-use rand::SeedableRng;
 use std::time::Instant;
 
 /// Keras' `fit` arguments.
@@ -40,17 +38,8 @@ impl Model {
         self.require_compiled("fit")?;
         let n = self.check_inputs(x)?;
         self.check_targets(y, n)?;
-        if opts.batch_size == 0 {
-            return Err(Error::config("fit: batch_size must be at least 1"));
-        }
         if !(0.0..1.0).contains(&opts.validation_split) {
             return Err(Error::config(format!("fit: validation_split must be in [0, 1), got {}", opts.validation_split)));
-        }
-        for (i, t) in x.iter().enumerate() {
-            t.check_finite(&format!("input {i}"))?;
-        }
-        for (i, t) in y.iter().enumerate() {
-            t.check_finite(&format!("targets {i}"))?;
         }
         let split;
         let (n_train, val): (usize, Option<(&[Tensor], &[Tensor])>) = match &opts.validation_data {
@@ -73,38 +62,22 @@ impl Model {
         if n_train == 0 {
             return Err(Error::data("fit: no training samples (empty data, or validation_split takes them all)"));
         }
+        let mut steps = Steps::new(self, x, y, Some(n_train), opts.batch_size, opts.shuffle, opts.seed)?;
         let bs = opts.batch_size.min(n_train);
-        let steps = n_train.div_ceil(bs);
-        let mut order: Vec<usize> = (0..n_train).collect();
-        let mut rng = SmallRng::seed_from_u64(opts.seed);
-        let mut acc = self.accumulator();
         let mut val_acc = self.accumulator();
-        self.reserve(bs);
         let mut history = History::default();
         for epoch in opts.initial_epoch..opts.epochs {
             let started = Instant::now();
             callbacks.iter_mut().for_each(|c| c.on_epoch_begin(epoch, self));
-            if opts.shuffle {
-                order.shuffle(&mut rng);
-            }
-            acc.reset();
-            for step in 0..steps {
-                let idx = &order[step * bs..((step + 1) * bs).min(n_train)];
-                self.load_inputs(x, idx.iter().copied());
-                self.load_targets(y, idx.iter().copied());
-                self.run_batch(idx.len(), Pass::Train, &mut acc)?;
-                let progress = BatchProgress {
-                    epoch,
-                    epochs: opts.epochs,
-                    step: step + 1,
-                    steps,
-                    samples: (step * bs + idx.len()),
-                    loss: acc.sums[0].0 / acc.sums[0].1.max(1.0),
-                };
+            steps.begin_epoch();
+            let mut samples = 0;
+            for step in 0..steps.steps() {
+                samples += steps.step(self, x, y, step)?;
+                let progress = BatchProgress { epoch, epochs: opts.epochs, step: step + 1, steps: steps.steps(), samples, loss: steps.running_loss() };
                 callbacks.iter_mut().for_each(|c| c.on_batch_end(&progress));
             }
             let train_secs = started.elapsed().as_secs_f64();
-            let mut logs = acc.logs("");
+            let mut logs = steps.logs();
             if let Some((vx, vy)) = val {
                 val_acc.reset();
                 self.run_passes(vx, vy, bs, Pass::Inference, &mut val_acc)?;

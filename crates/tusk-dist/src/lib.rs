@@ -1,0 +1,30 @@
+//! tusk-dist: data-parallel training with a parameter server.
+//!
+//! One server ([`server::ServerState`], over TCP with [`server::TcpServer`]) with pluggable
+//! update rules, and one worker loop ([`worker::run_worker`]): "train λ steps locally, then
+//! commit and pull". Elephas' modes (synchronous, asynchronous, hogwild; per epoch or per
+//! batch; driver optimizers) and dist-keras' trainers (single, averaging, ensemble, DOWNPOUR,
+//! ADAG, DynSGD, AEASGD, EAMSGD) are [`JobSpec`]s of it; the rules are in [`rules`] and
+//! `ALGORITHMS.md`. [`local::train`] runs a whole job with worker threads in this process.
+//!
+//! The wire ([`protocol`]) is a versioned binary format: every frame carries the job's
+//! token, sizes are checked before allocating, and every call has a time limit.
+
+pub mod center;
+pub mod checkpoint;
+pub mod client;
+pub mod error;
+pub mod job;
+pub mod local;
+pub mod protocol;
+pub mod report;
+pub mod rules;
+pub mod server;
+pub mod worker;
+
+pub use error::{Error, Result};
+pub use job::{Algorithm, Frequency, JobSpec};
+pub use local::{LocalOptions, Outcome, Transport};
+pub use report::ServerReport;
+pub use server::{ServerConfig, ServerState, TcpServer, Timeouts};
+pub use worker::{run_worker, WorkerId, WorkerOutcome};

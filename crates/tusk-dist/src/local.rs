@@ -1,0 +1,214 @@
+//! Running a whole job on this machine: [`train`] starts a parameter server in this process
+//! (called directly, or on a loopback TCP port), runs `workers` worker threads on contiguous
+//! shards of the data, waits for the job to end and shuts the server down — on success and
+//! on failure alike, so nothing is left listening. The serverless trainers (`single`,
+//! `ensemble`) train without a server.
+
+use crate::checkpoint;
+use crate::client::{Connection, InProcess, TcpClient};
+use crate::error::{Error, Result};
+use crate::job::{Algorithm, JobSpec};
+use crate::report::{EpochRecord, ServerReport, WorkerStats};
+use crate::server::{ServerConfig, ServerState, TcpServer, Timeouts};
+use crate::worker::{run_worker, WorkerId, WorkerOutcome};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+use tusk_core::keras::model_from_json;
+use tusk_core::train::{Callback, StopAtTarget};
+use tusk_core::{FitOptions, Model, Tensor};
+
+/// How worker threads reach the in-process server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transport {
+    /// Direct calls (no sockets).
+    InProcess,
+    /// The TCP protocol on a loopback port, exactly as separate processes would use it.
+    Tcp,
+}
+
+#[derive(Clone, Debug)]
+pub struct LocalOptions {
+    pub workers: usize,
+    pub transport: Transport,
+    pub timeouts: Timeouts,
+    pub checkpoint_dir: Option<PathBuf>,
+    pub checkpoint_every: u64,
+    /// Continue from the newest checkpoint in this directory.
+    pub resume: Option<PathBuf>,
+}
+
+impl LocalOptions {
+    pub fn new(workers: usize) -> Self {
+        LocalOptions { workers, transport: Transport::InProcess, timeouts: Timeouts::default(), checkpoint_dir: None, checkpoint_every: 0, resume: None }
+    }
+}
+
+/// A finished job: the trained model (the center; for `ensemble`, the first member), the
+/// ensemble's members, what the server and the workers report, and the wall time.
+pub struct Outcome {
+    pub model: Model,
+    pub members: Vec<Model>,
+    pub report: ServerReport,
+    pub workers: Vec<WorkerOutcome>,
+    pub seconds: f64,
+}
+
+/// Rows `[start, end)` of shard `index` of `count` over `n` rows (the first `n % count`
+/// shards get one more row).
+pub fn shard_range(n: usize, index: usize, count: usize) -> (usize, usize) {
+    let (base, extra) = (n / count, n % count);
+    let start = index * base + index.min(extra);
+    (start, start + base + usize::from(index < extra))
+}
+
+fn shard(t: &[Tensor], index: usize, count: usize) -> Vec<Tensor> {
+    t.iter().map(|t| {
+        let (a, b) = shard_range(t.rows(), index, count);
+        t.slice_rows(a, b)
+    }).collect()
+}
+
+/// Trains `job` starting from `initial` weights on `(x, y)` with `opts.workers` threads.
+pub fn train(job: &JobSpec, initial: &[f32], x: &[Tensor], y: &[Tensor], opts: &LocalOptions) -> Result<Outcome> {
+    job.validate()?;
+    if opts.workers == 0 {
+        return Err(Error::config("workers must be at least 1"));
+    }
+    let started = Instant::now();
+    let workers = if job.algorithm == Algorithm::Single { 1 } else { opts.workers };
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let kernel_threads = tusk_core::kernels::num_threads();
+    tusk_core::kernels::set_num_threads((cores / workers).max(1));
+    let result = if job.algorithm.is_serverless() { serverless(job, initial, x, y, workers) } else { with_server(job, initial, x, y, workers, opts) };
+    tusk_core::kernels::set_num_threads(kernel_threads);
+    let (model, members, report, outcomes) = result?;
+    Ok(Outcome { model, members, report, workers: outcomes, seconds: started.elapsed().as_secs_f64() })
+}
+
+type Trained = (Model, Vec<Model>, ServerReport, Vec<WorkerOutcome>);
+
+fn compiled_model(job: &JobSpec, weights: &[f32]) -> Result<Model> {
+    let mut model = model_from_json(&job.model_json, job.seed)?;
+    model.compile_from_config(&job.training)?;
+    model.set_params(weights)?;
+    Ok(model)
+}
+
+fn with_server(job: &JobSpec, initial: &[f32], x: &[Tensor], y: &[Tensor], workers: usize, opts: &LocalOptions) -> Result<Trained> {
+    let resume = opts.resume.as_deref().map(checkpoint::read).transpose()?;
+    let mut config = ServerConfig::new(job.clone(), workers);
+    config.timeouts = opts.timeouts;
+    config.checkpoint_dir = opts.checkpoint_dir.clone();
+    config.checkpoint_every = opts.checkpoint_every;
+    let state = Arc::new(ServerState::new(config, initial.to_vec(), resume)?);
+    let mut server = match opts.transport {
+        Transport::Tcp => Some(TcpServer::start(state.clone(), "127.0.0.1:0")?),
+        Transport::InProcess => None,
+    };
+    let addr = server.as_ref().map(|s| s.addr().to_string());
+    let (waited, outcomes) = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|i| {
+                let (state, addr) = (state.clone(), addr.clone());
+                let (sx, sy) = (shard(x, i, workers), shard(y, i, workers));
+                scope.spawn(move || {
+                    let run = || -> Result<WorkerOutcome> {
+                        let id = WorkerId { worker: i as u32, attempt: 0 };
+                        let mut conn: Box<dyn Connection> = match &addr {
+                            Some(a) => Box::new(TcpClient::connect(a, Vec::new(), opts.timeouts.io)?),
+                            None => Box::new(InProcess::new(state.clone())),
+                        };
+                        run_worker(conn.as_mut(), id, &sx, &sy)
+                    };
+                    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).unwrap_or_else(|_| Err(Error::WorkerLost(format!("worker {i}: its thread panicked"))));
+                    if let Err(e) = &result {
+                        state.worker_lost(i as u32, &e.to_string());
+                    }
+                    result
+                })
+            })
+            .collect();
+        let waited = state.wait();
+        if let Err(e) = &waited {
+            state.fail(&e.to_string());
+        }
+        let outcomes: Vec<Result<WorkerOutcome>> = handles.into_iter().map(|h| h.join().expect("worker panics are caught")).collect();
+        (waited, outcomes)
+    });
+    if let Some(s) = server.as_mut() {
+        s.shutdown();
+    }
+    let report = waited?;
+    let mut ok = Vec::new();
+    for (i, o) in outcomes.into_iter().enumerate() {
+        match o {
+            Ok(o) => ok.push(o),
+            Err(e) => eprintln!("tusk: worker {i} was lost: {e}"),
+        }
+    }
+    if ok.is_empty() {
+        return Err(Error::WorkerLost("every worker failed".into()));
+    }
+    Ok((compiled_model(job, &state.weights())?, Vec::new(), report, ok))
+}
+
+/// `single`: one model on all data. `ensemble`: one independent model per shard, in parallel.
+fn serverless(job: &JobSpec, initial: &[f32], x: &[Tensor], y: &[Tensor], workers: usize) -> Result<Trained> {
+    let fitted: Vec<Result<(Model, WorkerOutcome)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|i| {
+                let (sx, sy) = (shard(x, i, workers), shard(y, i, workers));
+                scope.spawn(move || fit_member(job, initial, &sx, &sy, i))
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(Error::WorkerLost("a training thread panicked".into())))).collect()
+    });
+    let (mut members, outcomes): (Vec<Model>, Vec<WorkerOutcome>) = fitted.into_iter().collect::<Result<Vec<_>>>()?.into_iter().unzip();
+    let report = ServerReport {
+        algorithm: job.algorithm.name().into(),
+        workers,
+        updates: 0,
+        commits: 0,
+        duplicate_commits: 0,
+        staleness_mean: 0.0,
+        staleness_max: 0,
+        bytes_sent: 0,
+        bytes_received: 0,
+        refused: 0,
+        stopped_early: false,
+        resumed_from_commits: None,
+        checkpoints_written: 0,
+        lost_workers: Vec::new(),
+        per_worker: outcomes
+            .iter()
+            .map(|o| WorkerStats { worker: o.worker, status: "done".into(), lost_reason: None, samples: shard_range(x[0].rows(), o.worker as usize, workers).1 as u64 - shard_range(x[0].rows(), o.worker as usize, workers).0 as u64, commits: 0, history: o.history.clone() })
+            .collect(),
+    };
+    let model = members.remove(0);
+    Ok((model, members, report, outcomes))
+}
+
+fn fit_member(job: &JobSpec, initial: &[f32], x: &[Tensor], y: &[Tensor], index: usize) -> Result<(Model, WorkerOutcome)> {
+    let started = Instant::now();
+    let mut model = compiled_model(job, initial)?;
+    if job.algorithm == Algorithm::Ensemble {
+        // Independent members: each starts from its own initialisation.
+        model.initialize(job.seed.wrapping_add(index as u64));
+    }
+    let opts = FitOptions { epochs: job.epochs, batch_size: job.batch_size, shuffle: job.shuffle, seed: job.seed.wrapping_add(index as u64), ..FitOptions::default() };
+    let mut acc = job.stop_at_accuracy.map(|t| StopAtTarget::new("accuracy", t));
+    let mut loss = job.stop_at_loss.map(|t| StopAtTarget::new("loss", t));
+    let mut callbacks: Vec<&mut dyn Callback> = Vec::new();
+    callbacks.extend(acc.as_mut().map(|c| c as &mut dyn Callback));
+    callbacks.extend(loss.as_mut().map(|c| c as &mut dyn Callback));
+    let history = model.fit(x, y, &opts, &mut callbacks)?;
+    let records: Vec<EpochRecord> = history
+        .epochs
+        .iter()
+        .map(|e| EpochRecord { epoch: e.epoch as u32 + 1, seconds: e.seconds, samples: x[0].rows() as u64, logs: e.logs.iter().map(|(k, v)| (k.clone(), crate::report::num(*v))).collect() })
+        .collect();
+    let trained = records.len() as u64 * x[0].rows() as u64;
+    let outcome = WorkerOutcome { worker: index as u32, history: records, commits: 0, samples_trained: trained, bytes_sent: 0, bytes_received: 0, seconds: started.elapsed().as_secs_f64() };
+    Ok((model, outcome))
+}

@@ -1,0 +1,11 @@
+//! The parameter server: its state and rules ([`ServerState`]), its settings
+//! ([`ServerConfig`]) and its TCP front ([`TcpServer`]).
+
+mod config;
+mod registry;
+mod state;
+mod tcp;
+
+pub use config::{ServerConfig, Timeouts};
+pub use state::ServerState;
+pub use tcp::TcpServer;

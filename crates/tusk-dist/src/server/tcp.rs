@@ -1,0 +1,150 @@
+//! The parameter server on TCP: [`TcpServer::start`] listens (port 0: an ephemeral port),
+//! serves each connection on its own thread and stops when dropped or shut down — the
+//! listener and every connection are closed, so nothing is left listening.
+//!
+//! A connection that sends garbage, an oversized or wrong-version frame, or a wrong token
+//! gets an error answer (when it can still be sent), a log line, and is closed; the server
+//! goes on serving the others. A worker whose connection closes before it said `Done` is
+//! reported lost to the [`ServerState`].
+
+use super::state::ServerState;
+use crate::error::{Error, Result};
+use crate::protocol::{read_frame, write_frame, Request, Response};
+use std::io::ErrorKind;
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+pub struct TcpServer {
+    addr: SocketAddr,
+    state: Arc<ServerState>,
+    shutdown: Arc<AtomicBool>,
+    accept: Option<JoinHandle<()>>,
+    connections: Arc<Mutex<Vec<TcpStream>>>,
+}
+
+impl TcpServer {
+    /// Binds `listen` (`host:port`) and starts accepting workers.
+    pub fn start(state: Arc<ServerState>, listen: &str) -> Result<TcpServer> {
+        let listener = TcpListener::bind(listen).map_err(|e| Error::io(format!("listening on {listen}"), e))?;
+        let addr = listener.local_addr().map_err(|e| Error::io("reading the listening address", e))?;
+        listener.set_nonblocking(true).map_err(|e| Error::io("setting up the listener", e))?;
+        let shutdown = Arc::new(AtomicBool::new(false));
+        let connections = Arc::new(Mutex::new(Vec::new()));
+        let accept = {
+            let (state, shutdown, connections) = (state.clone(), shutdown.clone(), connections.clone());
+            std::thread::Builder::new()
+                .name("tusk-ps-accept".into())
+                .spawn(move || accept_loop(listener, state, shutdown, connections))
+                .map_err(|e| Error::io("starting the server thread", e))?
+        };
+        Ok(TcpServer { addr, state, shutdown, accept: Some(accept), connections })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn state(&self) -> &Arc<ServerState> {
+        &self.state
+    }
+
+    /// Stops accepting, closes every connection and the listening port.
+    pub fn shutdown(&mut self) {
+        self.shutdown.store(true, Relaxed);
+        for c in self.connections.lock().unwrap_or_else(|p| p.into_inner()).drain(..) {
+            let _ = c.shutdown(std::net::Shutdown::Both);
+        }
+        if let Some(h) = self.accept.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+impl Drop for TcpServer {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+fn accept_loop(listener: TcpListener, state: Arc<ServerState>, shutdown: Arc<AtomicBool>, connections: Arc<Mutex<Vec<TcpStream>>>) {
+    let mut handlers: Vec<JoinHandle<()>> = Vec::new();
+    while !shutdown.load(Relaxed) {
+        match listener.accept() {
+            Ok((stream, peer)) => {
+                if let Ok(clone) = stream.try_clone() {
+                    connections.lock().unwrap_or_else(|p| p.into_inner()).push(clone);
+                }
+                let state = state.clone();
+                let spawned = std::thread::Builder::new().name(format!("tusk-ps-{peer}")).spawn(move || serve(stream, peer, &state));
+                match spawned {
+                    Ok(h) => handlers.push(h),
+                    Err(e) => eprintln!("tusk ps: cannot serve {peer}: {e}"),
+                }
+                handlers.retain(|h| !h.is_finished());
+            }
+            Err(e) if e.kind() == ErrorKind::WouldBlock => std::thread::sleep(Duration::from_millis(5)),
+            Err(e) => {
+                eprintln!("tusk ps: accept failed: {e}");
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+    }
+    drop(listener);
+    for c in connections.lock().unwrap_or_else(|p| p.into_inner()).drain(..) {
+        let _ = c.shutdown(std::net::Shutdown::Both);
+    }
+    for h in handlers {
+        let _ = h.join();
+    }
+}
+
+/// Serves one connection until it closes, misbehaves, idles past the limit, or the server stops.
+fn serve(mut stream: TcpStream, peer: SocketAddr, state: &ServerState) {
+    let cfg = &state.config;
+    let _ = stream.set_read_timeout(Some(cfg.timeouts.idle));
+    let _ = stream.set_write_timeout(Some(cfg.timeouts.io));
+    let _ = stream.set_nodelay(true);
+    let max_payload = state.weights_len() * 8 + (1 << 20);
+    let (mut buf, mut out) = (Vec::new(), Vec::new());
+    let mut worker: Option<u32> = None;
+    let mut done = false;
+    let reason = loop {
+        let req = match read_frame(&mut stream, &cfg.token, max_payload, &mut buf).and_then(|n| {
+            state.bytes_received.fetch_add(n as u64, Relaxed);
+            Request::decode(&buf)
+        }) {
+            Ok(req) => req,
+            Err(Error::Io { source, .. }) if matches!(source.kind(), ErrorKind::UnexpectedEof | ErrorKind::ConnectionReset | ErrorKind::BrokenPipe) => {
+                break "its connection closed".to_string();
+            }
+            Err(Error::Timeout(_)) => break format!("it sent nothing for {} s", cfg.timeouts.idle.as_secs()),
+            Err(e) => {
+                state.refused.fetch_add(1, Relaxed);
+                eprintln!("tusk ps: refused {peer}: {e}");
+                out.clear();
+                Response::Error { message: e.to_string() }.encode(&mut out);
+                // Framed without the token: the peer has not shown it knows it.
+                let _ = write_frame(&mut stream, &[], &out);
+                break format!("it sent a bad frame ({e})");
+            }
+        };
+        match &req {
+            Request::Hello { worker: w, .. } => worker = Some(*w),
+            Request::Done { .. } | Request::Failed { .. } => done = true,
+            _ => {}
+        }
+        let resp = state.handle(req);
+        out.clear();
+        resp.encode(&mut out);
+        match write_frame(&mut stream, &cfg.token, &out) {
+            Ok(n) => state.bytes_sent.fetch_add(n as u64, Relaxed),
+            Err(e) => break format!("answering it failed: {e}"),
+        };
+    };
+    if let (Some(w), false) = (worker, done) {
+        state.worker_lost(w, &format!("{reason} before it finished ({peer})"));
+    }
+}

@@ -1,0 +1,223 @@
+//! The worker loop, one for every rule: say hello, get the job, pull the center, then
+//! "train λ steps locally, commit, pull" (or once per epoch, or per synchronous round)
+//! until the epochs are done or the server says stop. Contract: `x`/`y` are this worker's
+//! shard, one tensor per model input/output, all with the same number of rows (0 is allowed:
+//! an empty shard commits nothing in asynchronous rules and weight 0 in synchronous ones).
+
+use crate::client::Connection;
+use crate::error::{Error, Result};
+use crate::job::{Algorithm, JobSpec};
+use crate::protocol::{Commit, Compressor, Delta, Request, Response};
+use crate::report::EpochRecord;
+use crate::rules;
+use std::time::Instant;
+use tusk_core::keras::model_from_json;
+use tusk_core::optimizers::Rule;
+use tusk_core::train::Steps;
+use tusk_core::{Model, Tensor};
+
+/// Who a worker is: its index (its shard) and which try of it this is.
+#[derive(Clone, Copy, Debug)]
+pub struct WorkerId {
+    pub worker: u32,
+    pub attempt: u32,
+}
+
+/// What a worker did.
+#[derive(Clone, Debug)]
+pub struct WorkerOutcome {
+    pub worker: u32,
+    pub history: Vec<EpochRecord>,
+    pub commits: u64,
+    pub samples_trained: u64,
+    pub bytes_sent: u64,
+    pub bytes_received: u64,
+    pub seconds: f64,
+}
+
+struct Session<'a> {
+    conn: &'a mut dyn Connection,
+    id: WorkerId,
+    job: JobSpec,
+    model: Model,
+    compressor: Compressor,
+    /// The weights at the last pull (`W0`), and the server's counter then.
+    w0: Vec<f32>,
+    t_pull: u64,
+    round: u64,
+    seq: u64,
+    /// Samples trained since the last commit.
+    pending: u64,
+    scratch: Vec<f32>,
+    stop: bool,
+}
+
+/// Runs a worker on its shard against the server behind `conn`; on an error, tells the
+/// server it failed (when it still can) and returns the error.
+pub fn run_worker(conn: &mut dyn Connection, id: WorkerId, x: &[Tensor], y: &[Tensor]) -> Result<WorkerOutcome> {
+    let started = Instant::now();
+    let result = train(conn, id, x, y);
+    if let Err(e) = &result {
+        if !matches!(e, Error::Io { .. } | Error::Timeout(_)) {
+            let _ = conn.call(Request::Failed { worker: id.worker, message: e.to_string() });
+        }
+    }
+    let (history, commits, samples_trained) = result?;
+    let (bytes_sent, bytes_received) = conn.bytes();
+    Ok(WorkerOutcome { worker: id.worker, history, commits, samples_trained, bytes_sent, bytes_received, seconds: started.elapsed().as_secs_f64() })
+}
+
+fn train(conn: &mut dyn Connection, id: WorkerId, x: &[Tensor], y: &[Tensor]) -> Result<(Vec<EpochRecord>, u64, u64)> {
+    let rows = x.first().map_or(0, Tensor::rows) as u64;
+    let (job, max_samples, start_epoch) = loop {
+        match call(conn, Request::Hello { worker: id.worker, attempt: id.attempt, samples: rows })? {
+            Response::Welcome { job, max_samples, start_epoch } => break (JobSpec::from_json(&job)?, max_samples, start_epoch),
+            Response::Wait => continue,
+            other => return Err(unexpected("Hello", &other)),
+        }
+    };
+    let mut model = model_from_json(&job.model_json, job.seed.wrapping_add(id.worker as u64))?;
+    model.compile_from_config(&job.training)?;
+    if job.algorithm == Algorithm::Eamsgd {
+        let opt = model.optimizer_mut().expect("compiled");
+        // EAMSGD's local step: Nesterov momentum μ with the elastic learning rate η.
+        opt.class = "SGD";
+        opt.rule = Rule::Sgd { momentum: job.momentum, nesterov: true };
+        opt.learning_rate = job.elastic_lr;
+    }
+    let seed = job.seed ^ 0x9E37_79B9_7F4A_7C15u64.wrapping_mul(id.worker as u64 + 1);
+    let mut steps = Steps::new(&mut model, x, y, None, job.batch_size, job.shuffle, seed)?;
+    let mut s = Session { conn, id, compressor: Compressor::new(job.compression), w0: Vec::new(), t_pull: 0, round: 0, seq: 0, pending: 0, scratch: Vec::new(), stop: false, model, job };
+    s.pull()?;
+    s.model.set_params(&s.w0)?;
+    let every = s.job.commit_every();
+    let sync_batches = s.job.algorithm.is_synchronous() && every.is_some();
+    let n_steps = steps.steps();
+    // Synchronous per-batch rounds: as many per epoch as the largest shard has batches.
+    let rounds = if sync_batches { (max_samples as usize).div_ceil(s.job.batch_size) } else { n_steps };
+    let (mut history, mut trained, mut since) = (Vec::new(), 0u64, 0usize);
+    for epoch in start_epoch as usize..s.job.epochs {
+        if s.stop {
+            break;
+        }
+        let started = Instant::now();
+        steps.begin_epoch();
+        let mut epoch_samples = 0u64;
+        for r in 0..rounds {
+            if r < n_steps {
+                let n = steps.step(&mut s.model, x, y, r)? as u64;
+                (epoch_samples, s.pending, since) = (epoch_samples + n, s.pending + n, since + 1);
+            }
+            if r + 1 == rounds {
+                s.epoch_end(epoch, started, epoch_samples, &steps)?;
+                history.push(EpochRecord { epoch: epoch as u32 + 1, seconds: started.elapsed().as_secs_f64(), samples: epoch_samples, logs: logs_json(&steps) });
+            }
+            if sync_batches || every.is_some_and(|l| since >= l) {
+                s.communicate()?;
+                since = 0;
+                if s.stop {
+                    break;
+                }
+            }
+        }
+        if rounds == 0 {
+            s.epoch_end(epoch, started, 0, &steps)?;
+        }
+        if every.is_none() {
+            // Also after a stop: the epoch's work is committed (a synchronous round needs it).
+            s.communicate()?;
+        }
+        trained += epoch_samples;
+    }
+    if s.pending > 0 {
+        s.communicate()?;
+    }
+    let commits = s.seq;
+    call(s.conn, Request::Done { worker: id.worker })?;
+    Ok((history, commits, trained))
+}
+
+fn logs_json(steps: &Steps) -> serde_json::Map<String, serde_json::Value> {
+    steps.logs().iter().map(|(k, v)| (k.clone(), crate::report::num(*v))).collect()
+}
+
+fn call(conn: &mut dyn Connection, req: Request) -> Result<Response> {
+    match conn.call(req)? {
+        Response::Error { message } => Err(Error::Server(message)),
+        other => Ok(other),
+    }
+}
+
+fn unexpected(what: &str, resp: &Response) -> Error {
+    let kind = format!("{resp:?}");
+    Error::protocol(format!("unexpected answer to {what}: {}", kind.split([' ', '{', '(']).next().unwrap_or("?")))
+}
+
+impl Session<'_> {
+    /// Pulls the center (for the current round), waiting while the server says `Wait`.
+    fn pull(&mut self) -> Result<()> {
+        loop {
+            match call(self.conn, Request::Pull { worker: self.id.worker, round: self.round })? {
+                Response::Weights { t, round, stop, weights } => {
+                    self.t_pull = t;
+                    self.round = round;
+                    self.stop |= stop;
+                    self.w0 = weights;
+                    return Ok(());
+                }
+                Response::Wait => continue,
+                other => return Err(unexpected("Pull", &other)),
+            }
+        }
+    }
+
+    fn epoch_end(&mut self, epoch: usize, started: Instant, samples: u64, steps: &Steps) -> Result<()> {
+        let logs = steps.logs().iter().cloned().collect();
+        let req = Request::EpochEnd { worker: self.id.worker, epoch: epoch as u32 + 1, seconds: started.elapsed().as_secs_f64(), samples, logs };
+        if let Response::Ack { stop, .. } = call(self.conn, req)? {
+            self.stop |= stop;
+        }
+        Ok(())
+    }
+
+    /// One exchange with the server after local training.
+    fn communicate(&mut self) -> Result<()> {
+        let alg = self.job.algorithm;
+        if alg.is_elastic() {
+            // E = α (W − C) with a fresh C; the worker keeps W − E and is never reset to C.
+            self.pull()?;
+            let mut w = self.model.params().to_vec();
+            rules::elastic_difference(&mut w, &self.w0, self.job.elastic_lr * self.job.rho, &mut self.scratch);
+            self.model.set_params(&w)?;
+            let delta = self.compressor.compress(&self.scratch);
+            self.commit(delta)?;
+        } else {
+            let delta = if self.pending == 0 {
+                Delta::TopK { len: self.w0.len() as u32, indices: Vec::new(), values: Vec::new() }
+            } else {
+                rules::delta(alg, self.model.params(), &self.w0, self.job.window, &mut self.scratch);
+                self.compressor.compress(&self.scratch)
+            };
+            self.commit(delta)?;
+            if alg.is_synchronous() {
+                self.round += 1;
+            }
+            self.pull()?;
+            let w0 = std::mem::take(&mut self.w0);
+            self.model.set_params(&w0)?;
+            self.w0 = w0;
+        }
+        Ok(())
+    }
+
+    fn commit(&mut self, delta: Delta) -> Result<()> {
+        let c = Commit { worker: self.id.worker, attempt: self.id.attempt, seq: self.seq, t_pull: self.t_pull, round: self.round, samples: self.pending, delta };
+        self.seq += 1;
+        self.pending = 0;
+        match call(self.conn, Request::Commit(c))? {
+            Response::Ack { stop, .. } => self.stop |= stop,
+            other => return Err(unexpected("Commit", &other)),
+        }
+        Ok(())
+    }
+}
