@@ -25,6 +25,13 @@ fn spec(path: &str, labels: Option<PathBuf>, args: &DataArgs) -> Result<DataSpec
     })
 }
 
+impl Loaded {
+    /// The test set (`fashion-mnist`'s, or the NPZ file's), else the data itself.
+    pub fn test_or_train(self) -> Option<Dataset> {
+        Some(self.test.unwrap_or(self.train))
+    }
+}
+
 /// The data named by `args`; with `test` (a path and labels) the test set too.
 pub fn load(args: &DataArgs, test: Option<(&str, Option<PathBuf>)>) -> Result<Loaded> {
     if args.data == FASHION_MNIST {

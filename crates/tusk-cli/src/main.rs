@@ -4,17 +4,25 @@
 //! tusk train    --model mlp|cnn|MODEL.json|SAVED_DIR --data fashion-mnist|PATH [options]
 //! tusk evaluate --model SAVED_DIR --data PATH [--labels PATH]
 //! tusk predict  --model SAVED_DIR --data PATH --output preds.csv|preds.npy
+//! tusk train    ... --workers N --mode synchronous|asynchronous|hogwild | --trainer NAME
+//! tusk ps       --listen ADDR --model ... --workers N [--token-file F]
+//! tusk worker   --connect ADDR --shard I/N --data PATH [--token-file F]
 //! ```
 
 mod args;
 mod data;
+mod distributed;
 mod evaluate;
+mod job;
 mod model_source;
 mod plot;
 mod predict;
+mod processes;
 mod progress;
+mod ps;
 mod report;
 mod train;
+mod worker;
 
 use clap::Parser;
 
@@ -29,6 +37,8 @@ fn main() {
         args::Command::Train(a) => train::run(a),
         args::Command::Evaluate(a) => evaluate::run(a),
         args::Command::Predict(a) => predict::run(a),
+        args::Command::Ps(a) => ps::run(a),
+        args::Command::Worker(a) => worker::run(a),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");

@@ -2,7 +2,21 @@
 
 use anyhow::{Context, Result};
 use std::path::Path;
-use tusk_core::{keras, presets, Model};
+use crate::args::ModelArgs;
+use serde_json::json;
+use tusk_core::{keras, presets, Loss, Model, Optimizer};
+
+/// The model of `m`, compiled with its optimizer, loss and metrics.
+pub fn compiled(m: &ModelArgs) -> Result<Model> {
+    let mut model = resolve(&m.model, m.seed)?;
+    let mut optimizer = Optimizer::from_name(&m.optimizer)?;
+    if let Some(lr) = m.lr {
+        optimizer.learning_rate = lr;
+    }
+    let metrics: Vec<&str> = m.metrics.split(',').map(str::trim).filter(|m| !m.is_empty()).collect();
+    model.compile(vec![Loss::from_config(&json!(m.loss))?], optimizer, &metrics)?;
+    Ok(model)
+}
 
 /// Builds (preset, JSON) or loads (directory) the model named by `arg`.
 pub fn resolve(arg: &str, seed: u64) -> Result<Model> {

@@ -27,4 +27,4 @@ pub use job::{Algorithm, Frequency, JobSpec};
 pub use local::{LocalOptions, Outcome, Transport};
 pub use report::ServerReport;
 pub use server::{ServerConfig, ServerState, TcpServer, Timeouts};
-pub use worker::{run_worker, WorkerId, WorkerOutcome};
+pub use worker::{hello, run_worker, Welcome, WorkerId, WorkerOutcome};

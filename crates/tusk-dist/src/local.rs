@@ -17,6 +17,7 @@ use std::time::Instant;
 use tusk_core::keras::model_from_json;
 use tusk_core::train::{Callback, StopAtTarget};
 use tusk_core::{FitOptions, Model, Tensor};
+use tusk_data::dataset::shard_range;
 
 /// How worker threads reach the in-process server.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,14 +55,6 @@ pub struct Outcome {
     pub seconds: f64,
 }
 
-/// Rows `[start, end)` of shard `index` of `count` over `n` rows (the first `n % count`
-/// shards get one more row).
-pub fn shard_range(n: usize, index: usize, count: usize) -> (usize, usize) {
-    let (base, extra) = (n / count, n % count);
-    let start = index * base + index.min(extra);
-    (start, start + base + usize::from(index < extra))
-}
-
 fn shard(t: &[Tensor], index: usize, count: usize) -> Vec<Tensor> {
     t.iter().map(|t| {
         let (a, b) = shard_range(t.rows(), index, count);
@@ -88,7 +81,8 @@ pub fn train(job: &JobSpec, initial: &[f32], x: &[Tensor], y: &[Tensor], opts: &
 
 type Trained = (Model, Vec<Model>, ServerReport, Vec<WorkerOutcome>);
 
-fn compiled_model(job: &JobSpec, weights: &[f32]) -> Result<Model> {
+/// The job's model, compiled as the job says, with `weights`.
+pub fn compiled_model(job: &JobSpec, weights: &[f32]) -> Result<Model> {
     let mut model = model_from_json(&job.model_json, job.seed)?;
     model.compile_from_config(&job.training)?;
     model.set_params(weights)?;
@@ -182,7 +176,10 @@ fn serverless(job: &JobSpec, initial: &[f32], x: &[Tensor], y: &[Tensor], worker
         lost_workers: Vec::new(),
         per_worker: outcomes
             .iter()
-            .map(|o| WorkerStats { worker: o.worker, status: "done".into(), lost_reason: None, samples: shard_range(x[0].rows(), o.worker as usize, workers).1 as u64 - shard_range(x[0].rows(), o.worker as usize, workers).0 as u64, commits: 0, history: o.history.clone() })
+            .map(|o| {
+                let (a, b) = shard_range(x[0].rows(), o.worker as usize, workers);
+                WorkerStats { worker: o.worker, status: "done".into(), lost_reason: None, samples: (b - a) as u64, commits: 0, history: o.history.clone() }
+            })
             .collect(),
     };
     let model = members.remove(0);

@@ -52,25 +52,19 @@ struct Session<'a> {
     stop: bool,
 }
 
-/// Runs a worker on its shard against the server behind `conn`; on an error, tells the
-/// server it failed (when it still can) and returns the error.
-pub fn run_worker(conn: &mut dyn Connection, id: WorkerId, x: &[Tensor], y: &[Tensor]) -> Result<WorkerOutcome> {
-    let started = Instant::now();
-    let result = train(conn, id, x, y);
-    if let Err(e) = &result {
-        if !matches!(e, Error::Io { .. } | Error::Timeout(_)) {
-            let _ = conn.call(Request::Failed { worker: id.worker, message: e.to_string() });
-        }
-    }
-    let (history, commits, samples_trained) = result?;
-    let (bytes_sent, bytes_received) = conn.bytes();
-    Ok(WorkerOutcome { worker: id.worker, history, commits, samples_trained, bytes_sent, bytes_received, seconds: started.elapsed().as_secs_f64() })
+/// What the server gives a worker that says hello: the job, the model compiled for it, the
+/// largest shard's size (synchronous rounds need it) and the epoch to start at.
+pub struct Welcome {
+    pub job: JobSpec,
+    pub model: Model,
+    pub max_samples: u64,
+    pub start_epoch: u32,
 }
 
-fn train(conn: &mut dyn Connection, id: WorkerId, x: &[Tensor], y: &[Tensor]) -> Result<(Vec<EpochRecord>, u64, u64)> {
-    let rows = x.first().map_or(0, Tensor::rows) as u64;
+/// Says hello (waiting while a synchronous server gathers its workers) and builds the model.
+pub fn hello(conn: &mut dyn Connection, id: WorkerId, samples: u64) -> Result<Welcome> {
     let (job, max_samples, start_epoch) = loop {
-        match call(conn, Request::Hello { worker: id.worker, attempt: id.attempt, samples: rows })? {
+        match call(conn, Request::Hello { worker: id.worker, attempt: id.attempt, samples })? {
             Response::Welcome { job, max_samples, start_epoch } => break (JobSpec::from_json(&job)?, max_samples, start_epoch),
             Response::Wait => continue,
             other => return Err(unexpected("Hello", &other)),
@@ -85,6 +79,32 @@ fn train(conn: &mut dyn Connection, id: WorkerId, x: &[Tensor], y: &[Tensor]) ->
         opt.rule = Rule::Sgd { momentum: job.momentum, nesterov: true };
         opt.learning_rate = job.elastic_lr;
     }
+    Ok(Welcome { job, model, max_samples, start_epoch })
+}
+
+/// Says hello and trains on the shard `(x, y)` against the server behind `conn`.
+pub fn run_worker(conn: &mut dyn Connection, id: WorkerId, x: &[Tensor], y: &[Tensor]) -> Result<WorkerOutcome> {
+    let rows = x.first().map_or(0, Tensor::rows) as u64;
+    let welcome = hello(conn, id, rows)?;
+    train(conn, id, welcome, x, y)
+}
+
+/// Trains after [`hello`]; on an error, tells the server it failed (when it still can).
+pub fn train(conn: &mut dyn Connection, id: WorkerId, welcome: Welcome, x: &[Tensor], y: &[Tensor]) -> Result<WorkerOutcome> {
+    let started = Instant::now();
+    let result = train_loop(conn, id, welcome, x, y);
+    if let Err(e) = &result {
+        if !matches!(e, Error::Io { .. } | Error::Timeout(_)) {
+            let _ = conn.call(Request::Failed { worker: id.worker, message: e.to_string() });
+        }
+    }
+    let (history, commits, samples_trained) = result?;
+    let (bytes_sent, bytes_received) = conn.bytes();
+    Ok(WorkerOutcome { worker: id.worker, history, commits, samples_trained, bytes_sent, bytes_received, seconds: started.elapsed().as_secs_f64() })
+}
+
+fn train_loop(conn: &mut dyn Connection, id: WorkerId, welcome: Welcome, x: &[Tensor], y: &[Tensor]) -> Result<(Vec<EpochRecord>, u64, u64)> {
+    let Welcome { job, mut model, max_samples, start_epoch } = welcome;
     let seed = job.seed ^ 0x9E37_79B9_7F4A_7C15u64.wrapping_mul(id.worker as u64 + 1);
     let mut steps = Steps::new(&mut model, x, y, None, job.batch_size, job.shuffle, seed)?;
     let mut s = Session { conn, id, compressor: Compressor::new(job.compression), w0: Vec::new(), t_pull: 0, round: 0, seq: 0, pending: 0, scratch: Vec::new(), stop: false, model, job };

@@ -10,6 +10,7 @@
 use super::state::ServerState;
 use crate::error::{Error, Result};
 use crate::protocol::{read_frame, write_frame, Request, Response};
+use std::collections::BTreeMap;
 use std::io::ErrorKind;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
@@ -17,12 +18,16 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+/// A handle on each open connection (by accept number), so that a shutdown can close them;
+/// a connection's handler removes its own when it ends, which closes the socket.
+type Connections = Arc<Mutex<BTreeMap<u64, TcpStream>>>;
+
 pub struct TcpServer {
     addr: SocketAddr,
     state: Arc<ServerState>,
     shutdown: Arc<AtomicBool>,
     accept: Option<JoinHandle<()>>,
-    connections: Arc<Mutex<Vec<TcpStream>>>,
+    connections: Connections,
 }
 
 impl TcpServer {
@@ -32,7 +37,7 @@ impl TcpServer {
         let addr = listener.local_addr().map_err(|e| Error::io("reading the listening address", e))?;
         listener.set_nonblocking(true).map_err(|e| Error::io("setting up the listener", e))?;
         let shutdown = Arc::new(AtomicBool::new(false));
-        let connections = Arc::new(Mutex::new(Vec::new()));
+        let connections = Arc::new(Mutex::new(BTreeMap::new()));
         let accept = {
             let (state, shutdown, connections) = (state.clone(), shutdown.clone(), connections.clone());
             std::thread::Builder::new()
@@ -54,9 +59,7 @@ impl TcpServer {
     /// Stops accepting, closes every connection and the listening port.
     pub fn shutdown(&mut self) {
         self.shutdown.store(true, Relaxed);
-        for c in self.connections.lock().unwrap_or_else(|p| p.into_inner()).drain(..) {
-            let _ = c.shutdown(std::net::Shutdown::Both);
-        }
+        close_all(&self.connections);
         if let Some(h) = self.accept.take() {
             let _ = h.join();
         }
@@ -69,16 +72,29 @@ impl Drop for TcpServer {
     }
 }
 
-fn accept_loop(listener: TcpListener, state: Arc<ServerState>, shutdown: Arc<AtomicBool>, connections: Arc<Mutex<Vec<TcpStream>>>) {
+fn close_all(connections: &Connections) {
+    for (_, c) in std::mem::take(&mut *connections.lock().unwrap_or_else(|p| p.into_inner())) {
+        let _ = c.shutdown(std::net::Shutdown::Both);
+    }
+}
+
+fn accept_loop(listener: TcpListener, state: Arc<ServerState>, shutdown: Arc<AtomicBool>, connections: Connections) {
     let mut handlers: Vec<JoinHandle<()>> = Vec::new();
+    let mut accepted = 0u64;
     while !shutdown.load(Relaxed) {
         match listener.accept() {
             Ok((stream, peer)) => {
+                accepted += 1;
+                let id = accepted;
                 if let Ok(clone) = stream.try_clone() {
-                    connections.lock().unwrap_or_else(|p| p.into_inner()).push(clone);
+                    connections.lock().unwrap_or_else(|p| p.into_inner()).insert(id, clone);
                 }
-                let state = state.clone();
-                let spawned = std::thread::Builder::new().name(format!("tusk-ps-{peer}")).spawn(move || serve(stream, peer, &state));
+                let (state, connections) = (state.clone(), connections.clone());
+                let spawned = std::thread::Builder::new().name(format!("tusk-ps-{peer}")).spawn(move || {
+                    serve(stream, peer, &state);
+                    // Dropping the last handle closes the socket: the peer sees the end at once.
+                    connections.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
+                });
                 match spawned {
                     Ok(h) => handlers.push(h),
                     Err(e) => eprintln!("tusk ps: cannot serve {peer}: {e}"),
@@ -93,9 +109,7 @@ fn accept_loop(listener: TcpListener, state: Arc<ServerState>, shutdown: Arc<Ato
         }
     }
     drop(listener);
-    for c in connections.lock().unwrap_or_else(|p| p.into_inner()).drain(..) {
-        let _ = c.shutdown(std::net::Shutdown::Both);
-    }
+    close_all(&connections);
     for h in handlers {
         let _ = h.join();
     }
@@ -104,6 +118,8 @@ fn accept_loop(listener: TcpListener, state: Arc<ServerState>, shutdown: Arc<Ato
 /// Serves one connection until it closes, misbehaves, idles past the limit, or the server stops.
 fn serve(mut stream: TcpStream, peer: SocketAddr, state: &ServerState) {
     let cfg = &state.config;
+    // Accepted sockets inherit the listener's non-blocking mode on some systems (BSD, macOS).
+    let _ = stream.set_nonblocking(false);
     let _ = stream.set_read_timeout(Some(cfg.timeouts.idle));
     let _ = stream.set_write_timeout(Some(cfg.timeouts.io));
     let _ = stream.set_nodelay(true);
@@ -131,12 +147,19 @@ fn serve(mut stream: TcpStream, peer: SocketAddr, state: &ServerState) {
                 break format!("it sent a bad frame ({e})");
             }
         };
-        match &req {
-            Request::Hello { worker: w, .. } => worker = Some(*w),
-            Request::Done { .. } | Request::Failed { .. } => done = true,
-            _ => {}
+        let hello = match &req {
+            Request::Hello { worker: w, .. } => Some(*w),
+            _ => None,
+        };
+        if let Request::Done { .. } | Request::Failed { .. } = &req {
+            done = true;
         }
         let resp = state.handle(req);
+        if let (Some(w), Response::Welcome { .. } | Response::Wait) = (hello, &resp) {
+            // Only a hello the server took makes this connection that worker's: a refused one
+            // (an id out of range, an old attempt) must not report the worker lost when it closes.
+            worker = Some(w);
+        }
         out.clear();
         resp.encode(&mut out);
         match write_frame(&mut stream, &cfg.token, &out) {

@@ -1,0 +1,129 @@
+//! From command-line options to a distributed job: the [`JobSpec`] (`--mode`/`--trainer` and
+//! their settings), the server's checkpoint settings, and the report JSON of a run.
+
+use crate::args::{DistArgs, ModelArgs};
+use crate::report;
+use anyhow::{bail, Result};
+use serde_json::{json, Value};
+use tusk_core::keras::model_to_json;
+use tusk_core::{Model, Optimizer};
+use tusk_dist::protocol::Compression;
+use tusk_dist::{Algorithm, Frequency, JobSpec, ServerConfig, ServerReport};
+
+impl DistArgs {
+    /// Whether any option asks for data-parallel training.
+    pub fn is_distributed(&self) -> bool {
+        self.workers.is_some() || self.mode.is_some() || self.trainer.is_some()
+    }
+
+    pub fn workers(&self) -> usize {
+        self.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
+    }
+}
+
+/// The job `m` and `d` describe for the compiled `model` (Elephas `asynchronous` by default).
+pub fn spec(m: &ModelArgs, d: &DistArgs, model: &Model) -> Result<JobSpec> {
+    let algorithm = match (&d.mode, &d.trainer) {
+        (Some(mode), _) => Algorithm::mode(mode)?,
+        (None, Some(t)) => Algorithm::trainer(t)?,
+        (None, None) => Algorithm::Asynchronous,
+    };
+    let training = model.training_config().expect("compiled");
+    let mut job = JobSpec::new(algorithm, model_to_json(model), training);
+    job.frequency = match d.frequency.to_ascii_lowercase().as_str() {
+        "epoch" => Frequency::Epoch,
+        "batch" => Frequency::Batch,
+        other => bail!("--frequency must be epoch or batch, got '{other}'"),
+    };
+    (job.epochs, job.batch_size, job.seed) = (m.epochs, m.batch_size, m.seed);
+    job.window = d.window.unwrap_or(job.window);
+    (job.rho, job.elastic_lr, job.momentum) = (d.rho, d.elastic_lr, d.momentum);
+    job.compression = Compression::parse(&d.compression)?;
+    (job.stop_at_accuracy, job.stop_at_loss) = (m.stop_at_accuracy, m.stop_at_loss);
+    if let Some(name) = &d.driver_optimizer {
+        if !["sgd", "rmsprop", "adagrad", "adadelta", "adam"].contains(&name.to_ascii_lowercase().as_str()) {
+            bail!("--driver-optimizer must be one of sgd, rmsprop, adagrad, adadelta, adam; got '{name}'");
+        }
+        job.driver_optimizer = Some(Optimizer::from_name(name)?.to_config());
+    }
+    job.validate()?;
+    Ok(job)
+}
+
+/// Checkpoint and timeout settings of `d` on a server config.
+pub fn configure(config: &mut ServerConfig, d: &DistArgs) -> Result<()> {
+    match (&d.checkpoint_dir, d.checkpoint_every) {
+        (Some(dir), Some(k)) if k > 0 => {
+            config.checkpoint_dir = Some(dir.clone());
+            config.checkpoint_every = k;
+        }
+        (None, None) => {}
+        _ => bail!("--checkpoint-every K (K ≥ 1) and --checkpoint-dir DIR go together"),
+    }
+    config.timeouts.idle = std::time::Duration::from_secs(d.idle_timeout.max(1));
+    Ok(())
+}
+
+/// Per epoch, the workers' sample-weighted mean loss and metrics (for plots and reports).
+pub fn epochs(report: &ServerReport) -> Vec<Value> {
+    let n = report.per_worker.iter().map(|w| w.history.len()).max().unwrap_or(0);
+    (0..n)
+        .map(|i| {
+            let recs: Vec<_> = report.per_worker.iter().filter_map(|w| w.history.get(i)).collect();
+            let total: u64 = recs.iter().map(|r| r.samples).sum();
+            let mut m = serde_json::Map::new();
+            m.insert("epoch".into(), json!(recs.first().map_or(i as u32 + 1, |r| r.epoch)));
+            for key in recs.first().map(|r| r.logs.keys().cloned().collect::<Vec<_>>()).unwrap_or_default() {
+                let sum: f64 = recs.iter().map(|r| r.samples as f64 * r.logs.get(&key).and_then(Value::as_f64).unwrap_or(f64::NAN)).sum();
+                m.insert(key, report::num(sum / total.max(1) as f64));
+            }
+            m.insert("seconds".into(), json!(recs.iter().map(|r| r.seconds).fold(0.0, f64::max)));
+            Value::Object(m)
+        })
+        .collect()
+}
+
+/// The report fields of a distributed run, added to `doc`.
+pub fn report_fields(doc: &mut Value, job: &JobSpec, report: &ServerReport) {
+    let key = if job.algorithm.is_mode() { "mode" } else { "trainer" };
+    let extra = json!({
+        "workers": report.workers,
+        key: job.algorithm.name(),
+        "frequency": if job.algorithm.is_mode() { json!(format!("{:?}", job.frequency).to_lowercase()) } else { Value::Null },
+        "window": job.window,
+        "compression": job.compression.to_string(),
+        "commits": report.commits,
+        "updates": report.updates,
+        "duplicate_commits": report.duplicate_commits,
+        "staleness_mean": report.staleness_mean,
+        "staleness_max": report.staleness_max,
+        "bytes_sent": report.bytes_sent,
+        "bytes_received": report.bytes_received,
+        "refused": report.refused,
+        "stopped_early": report.stopped_early,
+        "resumed_from_commits": report.resumed_from_commits,
+        "checkpoints_written": report.checkpoints_written,
+        "lost_workers": report.lost_workers,
+        "per_worker": report.per_worker,
+        "epochs": epochs(report),
+    });
+    if let (Value::Object(d), Value::Object(e)) = (doc, extra) {
+        d.extend(e);
+    }
+}
+
+/// Prints a one-paragraph summary of the server's report.
+pub fn print_summary(report: &ServerReport) {
+    eprintln!(
+        "{}: {} workers, {} commits ({} updates), staleness mean {:.2} max {}, {:.1} MB sent, {:.1} MB received{}",
+        report.algorithm,
+        report.workers,
+        report.commits,
+        report.updates,
+        report.staleness_mean,
+        report.staleness_max,
+        report.bytes_sent as f64 / 1e6,
+        report.bytes_received as f64 / 1e6,
+        if report.lost_workers.is_empty() { String::new() } else { format!("; lost workers: {:?}", report.lost_workers) }
+    );
+}

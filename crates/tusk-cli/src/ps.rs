@@ -1,0 +1,55 @@
+//! `tusk ps`: a parameter server for `tusk worker` processes on this or other hosts. It
+//! serves until every worker has finished (or the job fails or times out), then closes its
+//! port, evaluates and saves the trained model and writes the report.
+
+use crate::args::PsArgs;
+use crate::distributed::{finish, Finished};
+use crate::{data, job, model_source};
+use anyhow::{Context, Result};
+use std::sync::Arc;
+use std::time::Instant;
+use tusk_dist::{ServerConfig, ServerState, TcpServer};
+
+/// The token in `path` (surrounding whitespace removed); an empty file is an error.
+pub fn read_token(path: Option<&std::path::Path>) -> Result<Vec<u8>> {
+    let Some(path) = path else { return Ok(Vec::new()) };
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading the token file {}", path.display()))?;
+    let token = text.trim();
+    if token.is_empty() {
+        anyhow::bail!("the token file {} is empty", path.display());
+    }
+    Ok(token.as_bytes().to_vec())
+}
+
+pub fn run(a: PsArgs) -> Result<()> {
+    let started = Instant::now();
+    let workers = a.dist.workers();
+    let model = model_source::compiled(&a.m)?;
+    let job = job::spec(&a.m, &a.dist, &model)?;
+    let test = match &a.test_data {
+        Some(path) => data::load(&crate::args::DataArgs { data: path.clone(), labels: a.test_labels.clone(), label_column: None, format: None }, None)?.test_or_train(),
+        None => None,
+    };
+    let mut config = ServerConfig::new(job.clone(), workers);
+    config.token = read_token(a.token_file.as_deref())?;
+    job::configure(&mut config, &a.dist)?;
+    let resume = a.dist.resume.as_deref().map(tusk_dist::checkpoint::read).transpose()?;
+    if let Some(cp) = &resume {
+        eprintln!("tusk ps: resuming from {} commits, epoch {}", cp.counters.commits, cp.counters.epochs_done);
+    }
+    let state = Arc::new(ServerState::new(config, model.params().to_vec(), resume)?);
+    let mut server = TcpServer::start(state.clone(), &a.listen)?;
+    let addr = server.addr().to_string();
+    eprintln!("tusk ps: {} for {workers} workers, listening on {addr}", job.algorithm.name());
+    if let Some(f) = &a.address_file {
+        let tmp = f.with_extension("tmp");
+        std::fs::write(&tmp, &addr).and_then(|_| std::fs::rename(&tmp, f)).with_context(|| format!("writing {}", f.display()))?;
+    }
+    let waited = state.wait();
+    server.shutdown();
+    let report = waited?;
+    let samples = report.per_worker.iter().flat_map(|w| &w.history).map(|h| h.samples).sum();
+    let model = tusk_dist::local::compiled_model(&job, &state.weights())?;
+    let secs = started.elapsed().as_secs_f64();
+    finish(Finished { job: &job, m: &a.m, data: "", model, members: Vec::new(), report, test, samples, started, train_secs: secs })
+}
