@@ -1,5 +1,6 @@
 //! Server checkpoints. A checkpoint directory holds numbered snapshots `ckpt-<commits>/`,
-//! each a saved tusk model (`model.json`, `model.safetensors`: the center weights, loadable
+//! each a saved tusk model (`model.json`, `model.safetensors`: the center weights, and
+//! `training.json`: the job's loss, metrics and optimizer; loadable
 //! with `tusk evaluate --model DIR/ckpt-N`) plus `server.json` (counters, epochs done) and
 //! `driver.safetensors` (the driver optimizer's state, if any). The file `latest` names the
 //! newest complete snapshot; it is replaced by rename, so a server killed while writing
@@ -37,13 +38,18 @@ fn io_err(path: &Path, e: std::io::Error) -> Error {
 }
 
 /// Writes `cp` under `dir` and points `latest` at it; older snapshots are removed.
-pub fn write(dir: &Path, model_json: &str, cp: &Checkpoint) -> Result<PathBuf> {
+/// `training` is the job's training config (`Model::training_config`; null: none).
+pub fn write(dir: &Path, model_json: &str, training: &serde_json::Value, cp: &Checkpoint) -> Result<PathBuf> {
     std::fs::create_dir_all(dir).map_err(|e| io_err(dir, e))?;
     let name = format!("ckpt-{}", cp.counters.commits);
     let snap = dir.join(&name);
     let mut model = model_from_json(model_json, 0)?;
     model.set_params(&cp.weights)?;
     model.save(&snap)?;
+    if !training.is_null() {
+        let path = snap.join(tusk_core::io::TRAINING_JSON);
+        std::fs::write(&path, serde_json::to_string_pretty(training).expect("JSON")).map_err(|e| io_err(&path, e))?;
+    }
     let counters = serde_json::to_string_pretty(&cp.counters).expect("counters serialise");
     std::fs::write(snap.join(SERVER_JSON), counters).map_err(|e| io_err(&snap, e))?;
     if let Some(state) = &cp.driver_state {
@@ -92,15 +98,17 @@ mod tests {
             weights: model.params().to_vec(),
             driver_state: Some(vec![("iterations".into(), vec![7.0, 0.0])]),
         };
-        write(&dir, &json, &cp).unwrap();
+        write(&dir, &json, &serde_json::Value::Null, &cp).unwrap();
         cp.counters.commits = 9;
         cp.weights[0] = 42.0;
-        write(&dir, &json, &cp).unwrap();
+        let training = serde_json::json!({"loss": ["categorical_crossentropy"], "metrics": ["accuracy"], "optimizer": tusk_core::Optimizer::from_name("adam").unwrap().to_config()});
+        write(&dir, &json, &training, &cp).unwrap();
         let back = read(&dir).unwrap();
         assert_eq!(back.counters, cp.counters);
         assert_eq!(back.weights, cp.weights);
         assert_eq!(back.driver_state, cp.driver_state);
         assert!(!dir.join("ckpt-7").exists(), "older snapshots are removed");
+        assert!(Model::load(dir.join("ckpt-9")).unwrap().compiled().is_some(), "a snapshot loads compiled (tusk evaluate)");
         let err = read(&dir.join("nothing")).unwrap_err().to_string();
         assert!(err.contains("no checkpoint there"), "{err}");
         std::fs::remove_dir_all(&dir).unwrap();

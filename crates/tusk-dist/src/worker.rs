@@ -7,7 +7,7 @@
 use crate::client::Connection;
 use crate::error::{Error, Result};
 use crate::job::{Algorithm, JobSpec};
-use crate::protocol::{Commit, Compressor, Delta, Request, Response};
+use crate::protocol::{Commit, Compression, Compressor, Delta, Request, Response};
 use crate::report::EpochRecord;
 use crate::rules;
 use std::time::Instant;
@@ -216,7 +216,11 @@ impl Session<'_> {
                 Delta::TopK { len: self.w0.len() as u32, indices: Vec::new(), values: Vec::new() }
             } else {
                 rules::delta(alg, self.model.params(), &self.w0, self.job.window, &mut self.scratch);
-                self.compressor.compress(&self.scratch)
+                match self.job.compression {
+                    // Uncompressed, the computed delta itself is sent (no copy).
+                    Compression::None => Delta::Dense(std::mem::take(&mut self.scratch)),
+                    _ => self.compressor.compress(&self.scratch),
+                }
             };
             self.commit(delta)?;
             if alg.is_synchronous() {

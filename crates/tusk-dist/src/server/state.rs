@@ -300,9 +300,19 @@ impl ServerState {
     /// A worker that stopped without `Done` (its connection closed, it failed, its thread
     /// panicked, or it never got to say hello). Synchronous jobs fail; asynchronous ones go on with the others.
     pub fn worker_lost(&self, worker: u32, reason: &str) {
+        self.lose(worker, None, reason);
+    }
+
+    /// [`Self::worker_lost`] for the connection of one attempt: nothing once a newer attempt has
+    /// taken the worker's place (a retried worker is not lost when its old connection closes).
+    pub(crate) fn attempt_lost(&self, worker: u32, attempt: u32, reason: &str) {
+        self.lose(worker, Some(attempt), reason);
+    }
+
+    fn lose(&self, worker: u32, attempt: Option<u32>, reason: &str) {
         let mut inner = self.lock();
         let e = inner.registry.workers.entry(worker).or_insert_with(|| Entry { attempt: 0, samples: 0, status: Status::Active, next_seq: 0, commits: 0, history: Vec::new() });
-        if e.status != Status::Active {
+        if e.status != Status::Active || attempt.is_some_and(|a| a != e.attempt) {
             return;
         }
         e.status = Status::Lost(reason.to_string());
@@ -322,7 +332,7 @@ impl ServerState {
         let counters = Counters { algorithm: self.config.job.algorithm.name().into(), t: inner.t, commits: inner.commits, epochs_done: inner.registry.epochs_done().max(self.start_epoch) };
         // The center is read under the registry lock so that counters and weights agree.
         let cp = Checkpoint { counters, weights: self.center.snapshot(), driver_state: self.center.driver_state() };
-        match checkpoint::write(dir, &self.config.job.model_json, &cp) {
+        match checkpoint::write(dir, &self.config.job.model_json, &self.config.job.training, &cp) {
             Ok(_) => inner.checkpoints += 1,
             Err(e) => eprintln!("tusk ps: writing a checkpoint failed: {e}"),
         }

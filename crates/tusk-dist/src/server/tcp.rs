@@ -56,6 +56,12 @@ impl TcpServer {
         &self.state
     }
 
+    /// Connections still open: a runner lets the workers read their last answer (to `Done`)
+    /// and hang up before it shuts the server down.
+    pub fn open_connections(&self) -> usize {
+        self.connections.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
     /// Stops accepting, closes every connection and the listening port.
     pub fn shutdown(&mut self) {
         self.shutdown.store(true, Relaxed);
@@ -125,7 +131,7 @@ fn serve(mut stream: TcpStream, peer: SocketAddr, state: &ServerState) {
     let _ = stream.set_nodelay(true);
     let max_payload = state.weights_len() * 8 + (1 << 20);
     let (mut buf, mut out) = (Vec::new(), Vec::new());
-    let mut worker: Option<u32> = None;
+    let mut worker: Option<(u32, u32)> = None;
     let mut done = false;
     let reason = loop {
         let req = match read_frame(&mut stream, &cfg.token, max_payload, &mut buf).and_then(|n| {
@@ -148,17 +154,17 @@ fn serve(mut stream: TcpStream, peer: SocketAddr, state: &ServerState) {
             }
         };
         let hello = match &req {
-            Request::Hello { worker: w, .. } => Some(*w),
+            Request::Hello { worker: w, attempt, .. } => Some((*w, *attempt)),
             _ => None,
         };
         if let Request::Done { .. } | Request::Failed { .. } = &req {
             done = true;
         }
         let resp = state.handle(req);
-        if let (Some(w), Response::Welcome { .. } | Response::Wait) = (hello, &resp) {
+        if let (Some(id), Response::Welcome { .. } | Response::Wait) = (hello, &resp) {
             // Only a hello the server took makes this connection that worker's: a refused one
             // (an id out of range, an old attempt) must not report the worker lost when it closes.
-            worker = Some(w);
+            worker = Some(id);
         }
         out.clear();
         resp.encode(&mut out);
@@ -167,7 +173,7 @@ fn serve(mut stream: TcpStream, peer: SocketAddr, state: &ServerState) {
             Err(e) => break format!("answering it failed: {e}"),
         };
     };
-    if let (Some(w), false) = (worker, done) {
-        state.worker_lost(w, &format!("{reason} before it finished ({peer})"));
+    if let (Some((w, attempt)), false) = (worker, done) {
+        state.attempt_lost(w, attempt, &format!("{reason} before it finished ({peer})"));
     }
 }
