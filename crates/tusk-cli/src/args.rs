@@ -85,7 +85,7 @@ pub struct ModelArgs {
 }
 
 /// Data-parallel training: an Elephas mode or a dist-keras trainer, and the server's settings.
-#[derive(Args, Debug, Clone, Default)]
+#[derive(Args, Debug, Clone)]
 pub struct DistArgs {
     /// Train with this many data-parallel workers (threads in this process by default).
     #[arg(long)]
@@ -128,6 +128,9 @@ pub struct DistArgs {
     /// Seconds without any message from the workers before the job fails.
     #[arg(long, default_value_t = 600)]
     pub idle_timeout: u64,
+    /// Seconds for all workers to connect before the job fails.
+    #[arg(long, default_value_t = 120)]
+    pub registration_timeout: u64,
 }
 
 #[derive(Args, Debug)]

@@ -61,6 +61,7 @@ pub fn configure(config: &mut ServerConfig, d: &DistArgs) -> Result<()> {
         _ => bail!("--checkpoint-every K (K ≥ 1) and --checkpoint-dir DIR go together"),
     }
     config.timeouts.idle = std::time::Duration::from_secs(d.idle_timeout.max(1));
+    config.timeouts.registration = std::time::Duration::from_secs(d.registration_timeout.max(1));
     Ok(())
 }
 

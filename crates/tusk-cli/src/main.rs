@@ -41,9 +41,24 @@ fn main() {
         args::Command::Worker(a) => worker::run(a),
     };
     if let Err(e) = result {
-        eprintln!("error: {e:#}");
+        worker::say(&format!("error: {}", message(&e)));
         std::process::exit(1);
     }
+}
+
+/// The error and its causes, joined by `: ` as `{:#}` does, except that a cause whose text
+/// already ends the message (an I/O error that its error's own text includes) is not repeated.
+fn message(e: &anyhow::Error) -> String {
+    let mut msg = String::new();
+    for cause in e.chain().map(|c| c.to_string()) {
+        if !msg.ends_with(&cause) {
+            if !msg.is_empty() {
+                msg.push_str(": ");
+            }
+            msg.push_str(&cause);
+        }
+    }
+    msg
 }
 
 fn rayon_pool(n: usize) -> Result<(), String> {

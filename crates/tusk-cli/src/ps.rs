@@ -7,7 +7,7 @@ use crate::distributed::{finish, Finished};
 use crate::{data, job, model_source};
 use anyhow::{Context, Result};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use tusk_dist::{ServerConfig, ServerState, TcpServer};
 
 /// The token in `path` (surrounding whitespace removed); an empty file is an error.
@@ -46,6 +46,12 @@ pub fn run(a: PsArgs) -> Result<()> {
         std::fs::write(&tmp, &addr).and_then(|_| std::fs::rename(&tmp, f)).with_context(|| format!("writing {}", f.display()))?;
     }
     let waited = state.wait();
+    // The workers' last answers (to `Done`, or the job's failure) may still be on their way:
+    // let them read them and hang up (bounded) before the connections are closed under them.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while server.open_connections() > 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
     server.shutdown();
     let report = waited?;
     let samples = report.per_worker.iter().flat_map(|w| &w.history).map(|h| h.samples).sum();

@@ -28,18 +28,26 @@ pub fn run(a: WorkerArgs) -> Result<()> {
     let token = read_token(a.token_file.as_deref())?;
     let mut conn = TcpClient::connect(&a.connect, token, Duration::from_secs(a.timeout.max(1)))?;
     let id = WorkerId { worker: index as u32, attempt: a.attempt };
-    let welcome = worker::hello(&mut conn, id, shard.len() as u64)?;
+    let server = || format!("worker {index}/{count} with the parameter server at {}", a.connect);
+    let welcome = worker::hello(&mut conn, id, shard.len() as u64).with_context(server)?;
     conn.set_max_payload(welcome.model.n_params() * 8 + (16 << 20));
     let (x, y) = data::fit_to_model(&welcome.model, shard, "training data").context("fitting the shard to the server's model")?;
-    eprintln!("tusk worker {index}/{count}: {} on {} samples", welcome.job.algorithm.name(), x.rows());
-    let out = worker::train(&mut conn, id, welcome, &[x], &[y])?;
-    eprintln!(
+    say(&format!("tusk worker {index}/{count}: {} on {} samples", welcome.job.algorithm.name(), x.rows()));
+    let out = worker::train(&mut conn, id, welcome, &[x], &[y]).with_context(server)?;
+    say(&format!(
         "tusk worker {index}/{count}: done, {} epochs, {} commits, {:.1} MB sent, {:.1} MB received in {:.1} s",
         out.history.len(),
         out.commits,
         out.bytes_sent as f64 / 1e6,
         out.bytes_received as f64 / 1e6,
         out.seconds
-    );
+    ));
     Ok(())
+}
+
+/// Writes a line to stderr in one write, so that the lines of worker processes sharing
+/// their parent's stderr (`tusk train --processes`) do not interleave mid-line.
+pub fn say(line: &str) {
+    use std::io::Write;
+    let _ = std::io::stderr().write_all(format!("{line}\n").as_bytes());
 }

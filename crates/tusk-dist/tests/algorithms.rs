@@ -56,3 +56,29 @@ fn every_mode_and_trainer_learns() {
     }
     assert!(failures.is_empty(), "below target: {failures:?}");
 }
+
+#[test]
+fn driver_optimizers_and_compression_still_learn() {
+    // A driver SGD with learning rate 1 applies −Δ as a gradient: C ← C + Δ, as plain addition.
+    let sgd = json!({"class_name": "SGD", "config": {"learning_rate": 1.0}});
+    let (acc, _) = train(Algorithm::Synchronous, Frequency::Batch, 2, |j| j.driver_optimizer = Some(sgd.clone()));
+    assert!(acc > 0.78, "synchronous with a driver SGD(1.0): {acc}");
+    let (acc, _) = train(Algorithm::Asynchronous, Frequency::Batch, 2, |j| j.driver_optimizer = Some(json!({"class_name": "Adam", "config": {"learning_rate": 0.001}})));
+    assert!(acc > 0.6, "asynchronous with a driver Adam: {acc}");
+    for c in ["fp16", "bf16", "topk:0.05"] {
+        let (acc, out) = train(Algorithm::Downpour, Frequency::Batch, 2, |j| j.compression = tusk_dist::protocol::Compression::parse(c).unwrap());
+        assert!(acc > 0.75, "downpour with {c}: {acc}");
+        assert!(out.report.bytes_received > 0);
+    }
+}
+
+#[test]
+fn a_stop_target_ends_every_worker_early() {
+    let (acc, out) = train(Algorithm::Asynchronous, Frequency::Epoch, 2, |j| {
+        j.epochs = 20;
+        j.stop_at_accuracy = Some(0.6);
+    });
+    assert!(out.report.stopped_early, "{:?}", out.report);
+    assert!(out.report.per_worker.iter().all(|w| w.history.len() < 20), "{:?}", out.report.per_worker);
+    assert!(acc > 0.6);
+}

@@ -71,6 +71,9 @@ impl ServerState {
             Some(cfg) => Some((Optimizer::from_config(cfg)?, model.vars().to_vec())),
             None => None,
         };
+        if let Some(cp) = resume.as_ref().filter(|cp| cp.counters.algorithm != config.job.algorithm.name()) {
+            return Err(Error::config(format!("the checkpoint was written by a {} job; this job is {}", cp.counters.algorithm, config.job.algorithm.name())));
+        }
         let (weights, counters) = match &resume {
             Some(cp) => (cp.weights.clone(), cp.counters.clone()),
             None => (weights, Counters { algorithm: config.job.algorithm.name().into(), t: 0, commits: 0, epochs_done: 0 }),
