@@ -10,7 +10,7 @@ use serde_json::json;
 use std::time::Instant;
 use tusk_core::{Logs, Model, Tensor};
 use tusk_data::Dataset;
-use tusk_dist::{local, JobSpec, LocalOptions, ServerReport, Transport};
+use tusk_dist::{local, JobSpec, LocalOptions, ServerReport};
 
 pub fn run(a: TrainArgs) -> Result<()> {
     let started = Instant::now();
@@ -43,12 +43,9 @@ pub fn run(a: TrainArgs) -> Result<()> {
 }
 
 fn local_options(d: &DistArgs, workers: usize) -> Result<LocalOptions> {
-    let mut config = tusk_dist::ServerConfig::new(JobSpec::new(tusk_dist::Algorithm::Asynchronous, String::new(), json!(null)), workers);
-    job::configure(&mut config, d)?;
+    let s = job::settings(d)?;
     let mut o = LocalOptions::new(workers);
-    o.transport = Transport::InProcess;
-    (o.checkpoint_dir, o.checkpoint_every, o.timeouts) = (config.checkpoint_dir, config.checkpoint_every, config.timeouts);
-    o.resume = d.resume.clone();
+    (o.checkpoint_dir, o.checkpoint_every, o.timeouts, o.resume) = (s.checkpoint_dir, s.checkpoint_every, s.timeouts, d.resume.clone());
     Ok(o)
 }
 

@@ -8,7 +8,9 @@ use serde_json::{json, Value};
 use tusk_core::keras::model_to_json;
 use tusk_core::{Model, Optimizer};
 use tusk_dist::protocol::Compression;
-use tusk_dist::{Algorithm, Frequency, JobSpec, ServerConfig, ServerReport};
+use std::path::PathBuf;
+use std::time::Duration;
+use tusk_dist::{Algorithm, Frequency, JobSpec, ServerConfig, ServerReport, Timeouts};
 
 impl DistArgs {
     /// Whether any option asks for data-parallel training.
@@ -50,19 +52,29 @@ pub fn spec(m: &ModelArgs, d: &DistArgs, model: &Model) -> Result<JobSpec> {
     Ok(job)
 }
 
-/// Checkpoint and timeout settings of `d` on a server config.
-pub fn configure(config: &mut ServerConfig, d: &DistArgs) -> Result<()> {
-    match (&d.checkpoint_dir, d.checkpoint_every) {
-        (Some(dir), Some(k)) if k > 0 => {
-            config.checkpoint_dir = Some(dir.clone());
-            config.checkpoint_every = k;
-        }
-        (None, None) => {}
+/// The server's settings from `d`: checkpoint directory and period, and time limits.
+pub struct ServerSettings {
+    pub checkpoint_dir: Option<PathBuf>,
+    pub checkpoint_every: u64,
+    pub timeouts: Timeouts,
+}
+
+pub fn settings(d: &DistArgs) -> Result<ServerSettings> {
+    let (checkpoint_dir, checkpoint_every) = match (&d.checkpoint_dir, d.checkpoint_every) {
+        (Some(dir), Some(k)) if k > 0 => (Some(dir.clone()), k),
+        (None, None) => (None, 0),
         _ => bail!("--checkpoint-every K (K ≥ 1) and --checkpoint-dir DIR go together"),
-    }
-    config.timeouts.idle = std::time::Duration::from_secs(d.idle_timeout.max(1));
-    config.timeouts.registration = std::time::Duration::from_secs(d.registration_timeout.max(1));
-    Ok(())
+    };
+    let timeouts = Timeouts { idle: Duration::from_secs(d.idle_timeout.max(1)), registration: Duration::from_secs(d.registration_timeout.max(1)), ..Timeouts::default() };
+    Ok(ServerSettings { checkpoint_dir, checkpoint_every, timeouts })
+}
+
+/// A server config for `job` with `workers`, the settings of `d` and `token`.
+pub fn server_config(job: &JobSpec, workers: usize, d: &DistArgs, token: Vec<u8>) -> Result<ServerConfig> {
+    let s = settings(d)?;
+    let mut config = ServerConfig::new(job.clone(), workers);
+    (config.checkpoint_dir, config.checkpoint_every, config.timeouts, config.token) = (s.checkpoint_dir, s.checkpoint_every, s.timeouts, token);
+    Ok(config)
 }
 
 /// Per epoch, the workers' sample-weighted mean loss and metrics (for plots and reports).

@@ -8,7 +8,7 @@ use crate::{data, job, model_source};
 use anyhow::{Context, Result};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tusk_dist::{ServerConfig, ServerState, TcpServer};
+use tusk_dist::{ServerState, TcpServer};
 
 /// The token in `path` (surrounding whitespace removed); an empty file is an error.
 pub fn read_token(path: Option<&std::path::Path>) -> Result<Vec<u8>> {
@@ -30,9 +30,7 @@ pub fn run(a: PsArgs) -> Result<()> {
         Some(path) => data::load(&crate::args::DataArgs { data: path.clone(), labels: a.test_labels.clone(), label_column: None, format: None }, None)?.test_or_train(),
         None => None,
     };
-    let mut config = ServerConfig::new(job.clone(), workers);
-    config.token = read_token(a.token_file.as_deref())?;
-    job::configure(&mut config, &a.dist)?;
+    let config = job::server_config(&job, workers, &a.dist, read_token(a.token_file.as_deref())?)?;
     let resume = a.dist.resume.as_deref().map(tusk_dist::checkpoint::read).transpose()?;
     if let Some(cp) = &resume {
         eprintln!("tusk ps: resuming from {} commits, epoch {}", cp.counters.commits, cp.counters.epochs_done);

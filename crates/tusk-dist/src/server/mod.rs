@@ -2,6 +2,7 @@
 //! ([`ServerConfig`]) and its TCP front ([`TcpServer`]).
 
 mod config;
+mod lifecycle;
 mod registry;
 mod state;
 mod tcp;

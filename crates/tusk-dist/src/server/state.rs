@@ -10,47 +10,47 @@
 use super::config::ServerConfig;
 use super::registry::{Entry, Registry, Status};
 use crate::center::Center;
-use crate::checkpoint::{self, Checkpoint, Counters};
+use crate::checkpoint::{Checkpoint, Counters};
 use crate::error::{Error, Result};
 use crate::protocol::{Commit, Delta, Request, Response};
-use crate::report::{EpochRecord, ServerReport};
+use crate::report::EpochRecord;
 use crate::rules::{staleness_scale, RoundSum};
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::AtomicU64;
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::Instant;
 use tusk_core::keras::model_from_json;
 use tusk_core::Optimizer;
 
-struct Inner {
-    registry: Registry,
+pub(super) struct Inner {
+    pub(super) registry: Registry,
     /// Updates applied to the center.
-    t: u64,
-    commits: u64,
+    pub(super) t: u64,
+    pub(super) commits: u64,
     /// Commits applied by this server process (not counting those before a resume).
-    run_commits: u64,
-    duplicates: u64,
-    staleness_sum: u64,
-    staleness_max: u64,
-    round: u64,
-    round_sum: RoundSum,
-    round_done: Vec<u32>,
-    stop: bool,
-    stopped_early: bool,
-    failure: Option<String>,
-    last_activity: Instant,
-    checkpoint_at: u64,
-    checkpoints: u64,
+    pub(super) run_commits: u64,
+    pub(super) duplicates: u64,
+    pub(super) staleness_sum: u64,
+    pub(super) staleness_max: u64,
+    pub(super) round: u64,
+    pub(super) round_sum: RoundSum,
+    pub(super) round_done: Vec<u32>,
+    pub(super) stop: bool,
+    pub(super) stopped_early: bool,
+    pub(super) failure: Option<String>,
+    pub(super) last_activity: Instant,
+    pub(super) checkpoint_at: u64,
+    pub(super) checkpoints: u64,
 }
 
 pub struct ServerState {
     pub config: ServerConfig,
-    job_json: String,
-    start_epoch: u32,
-    resumed_from: Option<u64>,
-    center: Center,
-    inner: Mutex<Inner>,
-    changed: Condvar,
-    started: Instant,
+    pub(super) job_json: String,
+    pub(super) start_epoch: u32,
+    pub(super) resumed_from: Option<u64>,
+    pub(super) center: Center,
+    pub(super) inner: Mutex<Inner>,
+    pub(super) changed: Condvar,
+    pub(super) started: Instant,
     pub(crate) bytes_sent: AtomicU64,
     pub(crate) bytes_received: AtomicU64,
     pub(crate) refused: AtomicU64,
@@ -118,7 +118,7 @@ impl ServerState {
         })
     }
 
-    fn lock(&self) -> MutexGuard<'_, Inner> {
+    pub(super) fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -324,78 +324,5 @@ impl ServerState {
             inner.stop = true;
         }
         self.changed.notify_all();
-    }
-
-    fn maybe_checkpoint(&self, mut inner: MutexGuard<'_, Inner>) {
-        let (Some(dir), every) = (&self.config.checkpoint_dir, self.config.checkpoint_every) else { return };
-        if every == 0 || inner.commits < inner.checkpoint_at + every {
-            return;
-        }
-        inner.checkpoint_at = inner.commits;
-        let counters = Counters { algorithm: self.config.job.algorithm.name().into(), t: inner.t, commits: inner.commits, epochs_done: inner.registry.epochs_done().max(self.start_epoch) };
-        // The center is read under the registry lock so that counters and weights agree.
-        let cp = Checkpoint { counters, weights: self.center.snapshot(), driver_state: self.center.driver_state() };
-        match checkpoint::write(dir, &self.config.job.model_json, &self.config.job.training, &cp) {
-            Ok(_) => inner.checkpoints += 1,
-            Err(e) => eprintln!("tusk ps: writing a checkpoint failed: {e}"),
-        }
-    }
-
-    /// Blocks until every worker has ended (`Ok`), or the job failed or ran past a limit.
-    pub fn wait(&self) -> Result<ServerReport> {
-        let mut inner = self.lock();
-        loop {
-            if let Some(f) = &inner.failure {
-                return Err(Error::WorkerLost(f.clone()));
-            }
-            if inner.registry.all_ended(self.config.workers) {
-                drop(inner);
-                return Ok(self.report());
-            }
-            let t = &self.config.timeouts;
-            let registered = inner.registry.workers.len();
-            if registered < self.config.workers && self.started.elapsed() > t.registration {
-                inner.failure = Some(format!("only {registered} of {} workers connected within {} s", self.config.workers, t.registration.as_secs()));
-                inner.stop = true;
-                self.changed.notify_all();
-                return Err(Error::Timeout(inner.failure.clone().expect("set")));
-            }
-            if inner.last_activity.elapsed() > t.idle {
-                inner.failure = Some(format!("no worker has sent anything for {} s", t.idle.as_secs()));
-                inner.stop = true;
-                self.changed.notify_all();
-                return Err(Error::Timeout(inner.failure.clone().expect("set")));
-            }
-            inner = self.changed.wait_timeout(inner, t.poll).unwrap_or_else(|p| p.into_inner()).0;
-        }
-    }
-
-    /// Marks the job failed (the runner's own error) so that waiting workers are released.
-    pub fn fail(&self, reason: &str) {
-        let mut inner = self.lock();
-        inner.failure.get_or_insert_with(|| reason.to_string());
-        inner.stop = true;
-        self.changed.notify_all();
-    }
-
-    pub fn report(&self) -> ServerReport {
-        let inner = self.lock();
-        ServerReport {
-            algorithm: self.config.job.algorithm.name().into(),
-            workers: self.config.workers,
-            updates: inner.t,
-            commits: inner.commits,
-            duplicate_commits: inner.duplicates,
-            staleness_mean: if inner.run_commits > 0 { inner.staleness_sum as f64 / inner.run_commits as f64 } else { 0.0 },
-            staleness_max: inner.staleness_max,
-            bytes_sent: self.bytes_sent.load(Relaxed),
-            bytes_received: self.bytes_received.load(Relaxed),
-            refused: self.refused.load(Relaxed),
-            stopped_early: inner.stopped_early,
-            resumed_from_commits: self.resumed_from,
-            checkpoints_written: inner.checkpoints,
-            lost_workers: inner.registry.lost(),
-            per_worker: inner.registry.stats(),
-        }
     }
 }
