@@ -25,9 +25,11 @@ fn every_mode_and_trainer_learns() {
         (Algorithm::Single, Frequency::Epoch, 0.78),
         (Algorithm::Synchronous, Frequency::Epoch, 0.72),
         (Algorithm::Synchronous, Frequency::Batch, 0.78),
-        // Commits interleave by thread timing: asynchronous results vary from run to run
-        // (whole-epoch deltas most: 0.73–0.79 seen), hence the wider margins.
-        (Algorithm::Asynchronous, Frequency::Epoch, 0.65),
+        // Commits interleave by thread timing: asynchronous results vary from run to run,
+        // hence the wider margins. Per epoch, Elephas' rule adds whole-epoch deltas of every
+        // worker as they are (their sum, not their mean: bench/dist-results.md), which
+        // overshoots: 0.54–0.79 seen.
+        (Algorithm::Asynchronous, Frequency::Epoch, 0.45),
         (Algorithm::Asynchronous, Frequency::Batch, 0.72),
         (Algorithm::Hogwild, Frequency::Batch, 0.72),
         (Algorithm::Averaging, Frequency::Epoch, 0.72),
