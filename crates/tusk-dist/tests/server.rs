@@ -281,3 +281,20 @@ fn registration_times_out_when_a_worker_never_comes() {
         assert!(e.to_string().contains("1 of 2 workers"), "{e}");
     });
 }
+
+#[test]
+fn a_peer_that_stalls_inside_a_frame_is_dropped_after_the_io_limit() {
+    within(30, || {
+        let (mut config, weights) = job_config(Algorithm::Asynchronous, 1);
+        config.timeouts.io = SECOND;
+        let server = serve(config, weights);
+        let mut s = TcpStream::connect(server.addr()).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        // Half a header, then nothing: the idle limit (600 s) does not apply inside a frame.
+        s.write_all(&MAGIC[..2]).unwrap();
+        let started = Instant::now();
+        let mut got = Vec::new();
+        s.read_to_end(&mut got).expect("the server closes the connection");
+        assert!(started.elapsed() < Duration::from_secs(5), "dropped after {:?}", started.elapsed());
+    });
+}

@@ -134,7 +134,18 @@ fn serve(mut stream: TcpStream, peer: SocketAddr, state: &ServerState) {
     let mut worker: Option<(u32, u32)> = None;
     let mut done = false;
     let reason = loop {
-        let req = match read_frame(&mut stream, &cfg.token, max_payload, &mut buf).and_then(|n| {
+        // Between messages a worker may be silent for up to the idle limit (it trains); once a
+        // frame has begun, the rest must come within the I/O limit.
+        match stream.peek(&mut [0u8]) {
+            Ok(0) => break "its connection closed".to_string(),
+            Ok(_) => {}
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => break format!("it sent nothing for {} s", cfg.timeouts.idle.as_secs()),
+            Err(e) => break format!("its connection failed ({e})"),
+        }
+        let _ = stream.set_read_timeout(Some(cfg.timeouts.io));
+        let read = read_frame(&mut stream, &cfg.token, max_payload, &mut buf);
+        let _ = stream.set_read_timeout(Some(cfg.timeouts.idle));
+        let req = match read.and_then(|n| {
             state.bytes_received.fetch_add(n as u64, Relaxed);
             Request::decode(&buf)
         }) {
@@ -142,7 +153,7 @@ fn serve(mut stream: TcpStream, peer: SocketAddr, state: &ServerState) {
             Err(Error::Io { source, .. }) if matches!(source.kind(), ErrorKind::UnexpectedEof | ErrorKind::ConnectionReset | ErrorKind::BrokenPipe) => {
                 break "its connection closed".to_string();
             }
-            Err(Error::Timeout(_)) => break format!("it sent nothing for {} s", cfg.timeouts.idle.as_secs()),
+            Err(Error::Timeout(_)) => break format!("it sent part of a frame and then nothing for {} s", cfg.timeouts.io.as_secs()),
             Err(e) => {
                 state.refused.fetch_add(1, Relaxed);
                 eprintln!("tusk ps: refused {peer}: {e}");
