@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # Sets up and runs every test: Rust unit and integration tests of the whole workspace
-# (including the CLI end to end on Fashion-MNIST), and, when a Python with Keras is
-# available (KERAS_PYTHON or /opt/keras-venv), the check that the committed Keras
-# reference fixtures still match what Keras computes.
+# (including the CLI end to end on Fashion-MNIST); the Python package (built into .venv by
+# scripts/python-setup.sh) with its pytest suite, Spark tests included; and, when a Python
+# with Keras is available (KERAS_PYTHON or /opt/keras-venv), the check that the committed
+# Keras reference fixtures still match what Keras computes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 
-echo "==> cargo test (workspace)"
-cargo test --release --locked --workspace
+echo "==> cargo test (workspace; the Python crate is tested through pytest)"
+cargo test --release --locked --workspace --exclude tusk-py
+
+echo "==> Python package and its tests"
+scripts/python-setup.sh
+.venv/bin/python -m pytest python/tests -q -p no:cacheprovider
 
 KERAS_PYTHON=${KERAS_PYTHON:-/opt/keras-venv/bin/python}
 if [ -x "$KERAS_PYTHON" ] && "$KERAS_PYTHON" -c "import keras" 2>/dev/null; then

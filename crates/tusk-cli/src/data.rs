@@ -5,7 +5,7 @@
 use crate::args::DataArgs;
 use anyhow::{bail, Context, Result};
 use std::path::PathBuf;
-use tusk_core::{Loss, Model, Tensor};
+use tusk_core::{Model, Tensor};
 use tusk_data::{Column, DataSpec, Dataset, Format};
 
 pub const FASHION_MNIST: &str = "fashion-mnist";
@@ -51,42 +51,15 @@ pub fn load(args: &DataArgs, test: Option<(&str, Option<PathBuf>)>) -> Result<Lo
     Ok(Loaded { train, test })
 }
 
-/// Features shaped as the model's (single) input: reshaped when only the layout differs.
+/// Features shaped as the model's (single) input (see [`tusk_data::conform`]).
 pub fn features_for(model: &Model, x: Tensor) -> Result<Tensor> {
-    let shapes = model.input_shapes();
-    if shapes.len() != 1 {
-        bail!("the CLI feeds single-input models; this model has {} inputs", shapes.len());
-    }
-    let want = &shapes[0];
-    if x.sample_shape() == want.as_slice() {
-        return Ok(x);
-    }
-    let size: usize = want.iter().product();
-    if x.row_len() != size {
-        bail!("the model expects samples of shape {want:?} ({size} values), the data has samples of shape {:?}", x.sample_shape());
-    }
-    let n = x.rows();
-    Ok(x.reshape([vec![n], want.clone()].concat())?)
-}
-
-/// Labels as the model's loss wants them: one-hot for categorical losses on class indices.
-pub fn targets_for(model: &Model, y: Tensor) -> Result<Tensor> {
-    let out = model.output_shapes().remove(0);
-    let k = *out.last().unwrap_or(&1);
-    let loss = &model.compiled().context("model is not compiled")?.losses[0];
-    let is_index = y.sample_shape().is_empty() || (y.sample_shape() == [1] && k > 1);
-    if matches!(loss, Loss::CategoricalCrossentropy { .. }) && is_index && k > 1 {
-        return Ok(tusk_data::to_categorical(&y, Some(k))?);
-    }
-    if y.sample_shape().is_empty() && !loss.is_sparse() {
-        let n = y.rows();
-        return Ok(y.reshape(vec![n, 1])?);
-    }
-    Ok(y)
+    Ok(tusk_data::features_for(model, x)?)
 }
 
 /// Features and targets of a labelled dataset, moved into the model's input and loss layout.
 pub fn fit_to_model(model: &Model, ds: Dataset, what: &str) -> Result<(Tensor, Tensor)> {
-    let y = ds.y.with_context(|| format!("{what} has no labels (give --labels, or --label-column for CSV)"))?;
-    Ok((features_for(model, ds.x)?, targets_for(model, y)?))
+    if ds.y.is_none() {
+        bail!("{what} has no labels (give --labels, or --label-column for CSV)");
+    }
+    Ok(tusk_data::fit_to_model(model, ds, what)?)
 }

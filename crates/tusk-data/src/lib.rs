@@ -10,6 +10,7 @@
 //! file and where the problem is.
 
 pub mod batch;
+pub mod conform;
 pub mod csv;
 pub mod csv_line;
 pub mod csv_write;
@@ -26,6 +27,7 @@ pub mod npz;
 pub mod source;
 
 pub use batch::{gather_into, Batcher};
+pub use conform::{features_for, fit_to_model, targets_for};
 pub use csv::{read_csv, Column, CsvOptions};
 pub use csv_write::write_csv;
 pub use dataset::Dataset;

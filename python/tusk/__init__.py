@@ -1,0 +1,11 @@
+"""tusk: Keras-style models and Elephas/dist-keras data-parallel training on PySpark, with the
+Rust engine (tusk._tusk) underneath. Every error is a subclass of `tusk.TuskError`."""
+from ._tusk import (  # noqa: F401
+    TuskError, ShapeError, ConfigError, UnsupportedError, DataError, StateError, TuskIOError,
+    FormatError, ProtocolError, AuthError, TuskTimeoutError, WorkerLostError, ServerError,
+)
+
+__all__ = [
+    "TuskError", "ShapeError", "ConfigError", "UnsupportedError", "DataError", "StateError", "TuskIOError",
+    "FormatError", "ProtocolError", "AuthError", "TuskTimeoutError", "WorkerLostError", "ServerError",
+]

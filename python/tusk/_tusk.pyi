@@ -1,0 +1,84 @@
+"""tusk._tusk: the Rust core (tusk-core, tusk-dist) as seen from Python. Thin: numpy in and out,
+JSON strings for configs and reports, every Rust error kind its own exception class under
+TuskError. All arrays are converted to C-contiguous float32 by the caller (tusk.keras does it).
+Long calls (fit, evaluate, predict, run_worker, ParameterServer.wait) release the GIL."""
+from typing import Optional, Sequence
+import numpy as np
+
+class TuskError(Exception): ...
+class ShapeError(TuskError): ...        # tusk-core Shape
+class ConfigError(TuskError): ...       # Config (core and dist)
+class UnsupportedError(TuskError): ...  # a Keras feature tusk does not implement
+class DataError(TuskError): ...         # NaN/inf, labels out of range, empty data
+class StateError(TuskError): ...        # wrong call order (fit before compile)
+class TuskIOError(TuskError): ...       # a file (core) or a socket (dist) failed
+class FormatError(TuskError): ...       # a file whose content is not its format
+class ProtocolError(TuskError): ...     # dist: malformed frame/message
+class AuthError(TuskError): ...         # dist: wrong token
+class TuskTimeoutError(TuskError): ...  # dist: a call or wait ran past its limit
+class WorkerLostError(TuskError): ...   # dist: a worker died (synchronous job fails)
+class ServerError(TuskError): ...       # dist: the server refused a request
+
+class Model:
+    """A tusk-core model: Keras JSON architecture, weights in one float32 buffer."""
+    @staticmethod
+    def from_json(text: str, seed: int = 0) -> "Model": ...   # Keras 3 or tf.keras 2 model.to_json()
+    @staticmethod
+    def load(path: str) -> "Model": ...                     # a directory written by save()
+    def save(self, path: str) -> None: ...
+    def to_json(self) -> str: ...                            # Keras 3 JSON
+    def compile(self, training_config: str) -> None: ...     # JSON {"loss": [..], "metrics": [..], "optimizer": keras optimizer config, "loss_weights"?: [..]}
+    def training_config(self) -> Optional[str]: ...          # JSON as above, None before compile
+    def fit(self, x: Sequence[np.ndarray], y: Sequence[np.ndarray], epochs: int = 1, batch_size: int = 32,
+            validation_split: float = 0.0, validation_data: Optional[tuple] = None, shuffle: bool = True,
+            seed: int = 0, initial_epoch: int = 0, verbose: int = 0) -> str: ...
+        # returns JSON {"epoch": [0, 1, ..], "history": {"loss": [..], "accuracy": [..], "val_loss": [..]}}
+    def evaluate(self, x: Sequence[np.ndarray], y: Sequence[np.ndarray], batch_size: int = 32) -> list[tuple[str, float]]: ...
+    def predict(self, x: Sequence[np.ndarray], batch_size: int = 32) -> list[np.ndarray]: ...  # one array per output
+    def train_on_batch(self, x: Sequence[np.ndarray], y: Sequence[np.ndarray]) -> list[tuple[str, float]]: ...
+    def get_weights(self) -> list[np.ndarray]: ...           # Keras order and shapes
+    def set_weights(self, weights: Sequence[np.ndarray]) -> None: ...
+    def weight_names(self) -> list[str]: ...                 # "layer/weight"
+    def params(self) -> np.ndarray: ...                      # the flat float32 buffer (a copy)
+    def set_params(self, values: np.ndarray) -> None: ...
+    def summary(self) -> str: ...
+    @property
+    def n_params(self) -> int: ...
+    @property
+    def input_shapes(self) -> list[list[int]]: ...           # without the batch axis
+    @property
+    def output_shapes(self) -> list[list[int]]: ...
+
+def to_categorical(labels: np.ndarray, num_classes: Optional[int] = None) -> np.ndarray: ...  # float32 one-hot
+
+def job_spec(algorithm: str, model: Model, **settings) -> str: ...
+    # The JobSpec JSON for a compiled model. algorithm: an Elephas mode (synchronous, asynchronous,
+    # hogwild) or a dist-keras trainer (single, averaging, ensemble, downpour, adag, dynsgd, aeasgd,
+    # eamsgd). settings (all optional): frequency ("epoch"|"batch"), epochs, batch_size, window,
+    # rho, elastic_lr, momentum, driver_optimizer (name or Keras config dict as JSON str),
+    # compression ("none"|"fp16"|"bf16"|"topk:F"), seed, shuffle, stop_at_accuracy, stop_at_loss.
+    # Errors name the bad setting (ConfigError).
+
+def train_local(job: str, weights: np.ndarray, x: Sequence[np.ndarray], y: Sequence[np.ndarray], workers: int) -> tuple[list[np.ndarray], str]: ...
+    # Runs the whole job with worker threads in this process. Returns (flat weights of each
+    # trained model: the center, or every ensemble member; the report JSON of tusk_dist::ServerReport).
+
+class ParameterServer:
+    """A parameter server on a background Rust thread of this process, listening on TCP."""
+    def __init__(self, job: str, workers: int, weights: np.ndarray, token: bytes, listen: str = "127.0.0.1:0",
+                 checkpoint_dir: Optional[str] = None, checkpoint_every: int = 0, resume: Optional[str] = None,
+                 registration_timeout: float = 120.0, idle_timeout: float = 600.0) -> None: ...
+    @property
+    def address(self) -> str: ...                            # "host:port" actually bound
+    def wait(self) -> str: ...                               # blocks until the job ends; report JSON; raises on failure/timeout
+    def weights(self) -> np.ndarray: ...                     # the center now (flat float32)
+    def fail(self, reason: str) -> None: ...                 # fail the job (releases waiting workers)
+    def shutdown(self) -> None: ...                          # close the port and all connections (idempotent; also on GC)
+
+def run_worker(address: str, token: bytes, worker: int, attempt: int, x: Sequence[np.ndarray],
+               y: Sequence[np.ndarray], timeout: float = 30.0) -> str: ...
+    # Connects, says hello, trains on the shard (x, y) (features reshaped to the model's input
+    # when only the layout differs; class-index labels one-hot encoded for
+    # categorical_crossentropy), returns the worker's outcome JSON
+    # {"worker", "history": [{"epoch", "seconds", "samples", "logs": {..}}], "commits",
+    #  "samples_trained", "bytes_sent", "bytes_received", "seconds"}.
