@@ -26,6 +26,9 @@ class Model:
     @staticmethod
     def load(path: str) -> "Model": ...                     # a directory written by save()
     def save(self, path: str) -> None: ...
+    def save_weights(self, path: str) -> None: ...           # safetensors, "layer/weight" names
+    def load_weights(self, path: str) -> None: ...
+    learning_rate: Optional[float]                            # the optimizer's; settable, state kept
     def to_json(self) -> str: ...                            # Keras 3 JSON
     def compile(self, training_config: str) -> None: ...     # JSON {"loss": [..], "metrics": [..], "optimizer": keras optimizer config, "loss_weights"?: [..]}
     def training_config(self) -> Optional[str]: ...          # JSON as above, None before compile

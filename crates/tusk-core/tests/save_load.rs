@@ -208,3 +208,17 @@ fn damaged_files_are_named_in_errors() -> Result<()> {
     ensure!(e.contains(OPTIMIZER_STATE), "truncated optimizer state: {e}");
     Ok(())
 }
+
+#[test]
+fn a_compiled_model_saved_before_any_step_loads_and_trains() -> Result<()> {
+    for opt in ["adam", "sgd", "rmsprop", "nadam"] {
+        let mut model = Model::from_spec(&tusk_core::presets::by_name("mlp")?, 3)?;
+        model.compile(vec![Loss::from_config(&serde_json::json!("categorical_crossentropy"))?], Optimizer::from_name(opt)?, &["accuracy"])?;
+        let dir = TempDir::new(&format!("untrained-{opt}"));
+        model.save(dir.path())?;
+        let mut back = Model::load(dir.path()).with_context(|| format!("loading an untrained model compiled with {opt}"))?;
+        let (x, y) = data(64, 1);
+        back.fit(&[x], &[y], &FitOptions { epochs: 1, ..FitOptions::default() }, &mut [])?;
+    }
+    Ok(())
+}

@@ -64,6 +64,29 @@ impl PyModel {
         self.model().save(path).map_err(core_err)
     }
 
+    /// Writes the weights alone (safetensors, named `layer/weight`).
+    fn save_weights(&self, path: &str) -> PyResult<()> {
+        self.model().save_weights(path).map_err(core_err)
+    }
+
+    fn load_weights(&mut self, path: &str) -> PyResult<()> {
+        self.model_mut().load_weights(path).map_err(core_err)
+    }
+
+    /// The optimizer's learning rate (None before compile).
+    #[getter]
+    fn learning_rate(&mut self) -> Option<f32> {
+        self.model_mut().optimizer_mut().map(|o| o.learning_rate)
+    }
+
+    /// Sets the learning rate, keeping the optimizer's state (schedules, ReduceLROnPlateau).
+    #[setter]
+    fn set_learning_rate(&mut self, lr: f32) -> PyResult<()> {
+        let opt = self.model_mut().optimizer_mut().ok_or_else(|| crate::errors::StateError::new_err("the model must be compiled first"))?;
+        opt.learning_rate = lr;
+        Ok(())
+    }
+
     fn to_json(&self) -> String {
         keras::model_to_json(&self.model())
     }

@@ -34,7 +34,8 @@ impl Optimizer {
             }
         };
         let flag = |k: &str| cfg.get(k).and_then(Value::as_bool).unwrap_or(false);
-        let key = class.to_lowercase();
+        // Keras 3 flat configs name the optimizer in snake case ("rm_sprop", "adam_w").
+        let key = class.to_lowercase().replace('_', "");
         let (name, rule, lr, keys): (&'static str, Rule, f32, &[&str]) = match key.as_str() {
             "sgd" => ("SGD", Rule::Sgd { momentum: num("momentum", 0.0)?, nesterov: flag("nesterov") }, 0.01, &["momentum", "nesterov"]),
             "rmsprop" => (

@@ -228,6 +228,11 @@ impl Optimizer {
         };
         self.u_product = get("u_product").and_then(|v| v.first()).map_or(1.0, |&x| x as f64);
         let slots: Vec<&Vec<f32>> = (0..self.slot_count()).filter_map(|i| get(&format!("slot_{i}"))).collect();
+        if slots.is_empty() && self.iterations == 0 {
+            // Saved before the first step: no slots yet; they are made on the first step.
+            self.slots.clear();
+            return Ok(());
+        }
         if slots.len() != self.slot_count() || slots.iter().any(|s| s.len() != n_params) {
             return Err(Error::shape(format!(
                 "optimizer state for {} does not fit: expected {} slot(s) of {n_params} values",

@@ -1,0 +1,184 @@
+"""Real Keras <-> tusk: ``from_keras`` (a ``keras.Model`` or a ``.keras``/``.h5`` file -> a
+tusk.keras model with the same weights and compile settings) and ``to_keras`` (the reverse).
+Only these need the ``keras`` package; without it they raise a clear ``ImportError``.
+
+Python custom objects cannot run in Rust. ``resolve_custom_objects`` rewrites names that
+``custom_objects`` maps to built-in Keras layers or activations (aliases) and raises
+``UnsupportedError`` naming every other custom layer or activation in the model JSON.
+"""
+import json
+import os
+
+from .. import _tusk
+from . import losses as losses_mod
+from . import metrics as metrics_mod
+from ._errors import UnsupportedError
+from .activations import NAMES as ACTIVATIONS
+from .data import f32
+from .layers import LAYER_CLASSES
+from .layers.base import Layer
+from .utils import next_seed
+
+
+def keras_module():
+    try:
+        import keras
+    except ImportError as e:
+        raise ImportError("this needs the keras package (pip install keras tensorflow-cpu); tusk itself "
+                          "saves and loads models as directories: model.save('dir'), load_model('dir')") from e
+    return keras
+
+
+def is_keras_model(obj):
+    return any(c.__module__.split(".")[0] in ("keras", "tf_keras", "tensorflow") and c.__name__ in ("Model", "Sequential")
+               for c in type(obj).__mro__) or (hasattr(obj, "to_json") and hasattr(obj, "get_weights")
+                                               and hasattr(obj, "layers") and not hasattr(obj, "_core"))
+
+
+def _builtin_layer(target):
+    if isinstance(target, str):
+        return target if target in LAYER_CLASSES else None
+    if isinstance(target, type):
+        if issubclass(target, Layer) and target.class_name in LAYER_CLASSES:
+            return target.class_name
+        if target.__module__.startswith("keras") and target.__name__ in LAYER_CLASSES:
+            return target.__name__
+    return None
+
+
+def _builtin_activation(target):
+    if isinstance(target, str):
+        return target if target in ACTIVATIONS else None
+    name, module = getattr(target, "__name__", None), getattr(target, "__module__", "") or ""
+    if name in ACTIVATIONS and module.split(".")[0] in ("keras", "tensorflow", "tusk"):
+        return name
+    return None
+
+
+def _lookup(custom_objects, names):
+    for n in names:
+        if n and n in (custom_objects or {}):
+            return custom_objects[n]
+    return None
+
+
+def resolve_custom_objects(text, custom_objects=None):
+    """The model JSON with aliases resolved; raises naming the custom objects it cannot run."""
+    spec = json.loads(text) if isinstance(text, str) else text
+    config = spec.get("config")
+    entries = config if isinstance(config, list) else (config or {}).get("layers") or []
+    problems = []
+    for entry in entries:
+        cls, module, reg = entry.get("class_name"), entry.get("module"), entry.get("registered_name")
+        cfg = entry.get("config") or {}
+        name = entry.get("name") or cfg.get("name") or cls
+        custom = module is not None and not str(module).startswith("keras")
+        target = _lookup(custom_objects, [reg, cls])
+        if target is not None or custom:
+            alias = _builtin_layer(target)
+            if alias is not None:
+                entry.update(class_name=alias, module="keras.layers", registered_name=None)
+            elif custom:
+                problems.append(f"layer '{name}' (class {cls} from module {module})")
+        for key in ("activation", "recurrent_activation"):
+            value = cfg.get(key)
+            if isinstance(value, dict):  # a serialized Python function: custom
+                fname = value.get("config") if isinstance(value.get("config"), str) else value.get("class_name")
+                alias = _builtin_activation(_lookup(custom_objects, [value.get("registered_name"), fname]))
+                if alias is not None:
+                    cfg[key] = alias
+                else:
+                    problems.append(f"activation '{fname}' of layer '{name}'")
+            elif isinstance(value, str) and value in (custom_objects or {}):
+                alias = _builtin_activation(custom_objects[value])
+                if alias is not None:
+                    cfg[key] = alias
+                elif value not in ACTIVATIONS:
+                    problems.append(f"activation '{value}' of layer '{name}'")
+    if problems:
+        raise UnsupportedError("the model uses Python custom objects, which tusk cannot run: " + "; ".join(problems)
+                               + ". custom_objects may only map names to built-in Keras layers or activations.")
+    return json.dumps(spec)
+
+
+def _training_config(obj):
+    """The compile settings of a compiled Keras model, in tusk's training-config form."""
+    opt = getattr(obj, "optimizer", None)
+    if opt is None or getattr(obj, "loss", None) is None:
+        return None
+    cc = {}
+    if hasattr(obj, "get_compile_config"):
+        try:
+            cc = obj.get_compile_config() or {}
+        except Exception:  # noqa: BLE001 (older Keras: no compile config)
+            cc = {}
+    loss = cc.get("loss", obj.loss)
+    if isinstance(loss, dict) and loss.get("class_name") == "function":
+        loss = loss.get("config")
+    out = {"optimizer": {"class_name": type(opt).__name__, "config": opt.get_config()},
+           "loss": loss, "metrics": _metric_names(cc.get("metrics"))}
+    if cc.get("loss_weights") is not None:
+        out["loss_weights"] = cc["loss_weights"]
+    return out
+
+
+def _metric_names(metrics):
+    def one(m):
+        if isinstance(m, dict) and m.get("class_name") == "function":
+            return m.get("config")
+        return m
+
+    if isinstance(metrics, (list, tuple)):
+        metrics = [[one(x) for x in m] if isinstance(m, (list, tuple)) else one(m) for m in metrics]
+    return metrics_mod.names(metrics)
+
+
+def from_keras(obj, custom_objects=None):
+    """A tusk.keras model with the architecture, weights and compile settings of a real Keras
+    model (or of a ``.keras``/``.h5`` file, loaded with ``keras.models.load_model``)."""
+    from .model import Model
+
+    if isinstance(obj, Model):
+        return obj
+    if isinstance(obj, (str, os.PathLike)):
+        keras = keras_module()
+        obj = keras.models.load_model(os.fspath(obj), custom_objects=custom_objects)
+    text = resolve_custom_objects(obj.to_json(), custom_objects)
+    core = _tusk.Model.from_json(text, next_seed())
+    core.set_weights([f32(w) for w in obj.get_weights()])
+    model = Model._wrap(core)
+    config = _training_config(obj)
+    if config is not None:
+        model.compile(optimizer=config["optimizer"], loss=config["loss"], metrics=config["metrics"],
+                      loss_weights=config.get("loss_weights"))
+    return model
+
+
+def _keras_loss(keras, entry):
+    loss = losses_mod.get(entry)
+    if isinstance(loss, losses_mod.Loss):
+        cls = getattr(keras.losses, loss.class_name)
+        return cls(**loss.get_config())
+    return loss if isinstance(loss, str) else entry
+
+
+def to_keras(model):
+    """A real ``keras.Model`` with this model's architecture, weights and compile settings."""
+    keras = keras_module()
+    km = keras.models.model_from_json(model.to_json())
+    km.set_weights(model.get_weights())
+    config = model._training_config
+    if config is not None:
+        opt = config["optimizer"]
+        optimizer = keras.optimizers.deserialize({"module": "keras.optimizers", "class_name": opt["class_name"],
+                                                  "config": opt["config"], "registered_name": None})
+        loss = [_keras_loss(keras, entry) for entry in config["loss"]]
+        n_out = len(km.outputs)
+        metrics = list(config.get("metrics") or []) or None
+        if metrics and n_out > 1:  # Keras 3 wants one list per output
+            metrics = [list(metrics) for _ in range(n_out)]
+        if len(loss) == 1 and n_out > 1:
+            loss = loss * n_out
+        km.compile(optimizer=optimizer, loss=loss[0] if len(loss) == 1 else loss, metrics=metrics,
+                   loss_weights=config.get("loss_weights"))
+    return km

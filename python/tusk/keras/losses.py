@@ -1,0 +1,128 @@
+"""``tusk.keras.losses``: loss names and thin loss classes. The losses are computed in Rust;
+these only record Keras' name and options.
+
+Accepted wherever Keras takes a loss: a name (``"categorical_crossentropy"``, ``"mse"``), a
+class instance (``CategoricalCrossentropy(from_logits=True)``), one of the name functions
+below (``losses.categorical_crossentropy``), or a ``{"class_name", "config"}`` dict.
+"""
+from .naming import to_snake_case
+
+
+class Loss:
+    class_name = None
+    options = {}
+
+    def __init__(self, name=None, reduction="sum_over_batch_size", **kwargs):
+        cfg = {"name": name or to_snake_case(self.class_name), "reduction": reduction}
+        for key, default in self.options.items():
+            cfg[key] = kwargs.pop(key, default)
+        cfg.update(kwargs)
+        self._config = cfg
+
+    def get_config(self):
+        return dict(self._config)
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def serialize(self):
+        return {"class_name": self.class_name, "config": self.get_config()}
+
+    @property
+    def name(self):
+        return self._config["name"]
+
+    def __getattr__(self, key):
+        cfg = self.__dict__.get("_config")
+        if cfg is not None and key in cfg:
+            return cfg[key]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {key!r}")
+
+    def __call__(self, *args, **kwargs):
+        raise TypeError(f"tusk losses are computed by the Rust core; pass {self.class_name}() to model.compile")
+
+
+class CategoricalCrossentropy(Loss):
+    class_name, options = "CategoricalCrossentropy", {"from_logits": False, "label_smoothing": 0.0, "axis": -1}
+
+
+class SparseCategoricalCrossentropy(Loss):
+    class_name, options = "SparseCategoricalCrossentropy", {"from_logits": False, "ignore_class": None}
+
+
+class BinaryCrossentropy(Loss):
+    class_name, options = "BinaryCrossentropy", {"from_logits": False, "label_smoothing": 0.0, "axis": -1}
+
+
+class MeanSquaredError(Loss):
+    class_name = "MeanSquaredError"
+
+
+class MeanAbsoluteError(Loss):
+    class_name = "MeanAbsoluteError"
+
+
+class Huber(Loss):
+    """Keras' ``Huber(delta=1.0)``. Keras 3 leaves ``delta`` out of ``get_config``; tusk keeps it."""
+
+    class_name, options = "Huber", {"delta": 1.0}
+
+    def __init__(self, delta=1.0, name="huber_loss", **kwargs):
+        super().__init__(name=name, delta=float(delta), **kwargs)
+
+
+_CLASSES = {c.class_name: c for c in (CategoricalCrossentropy, SparseCategoricalCrossentropy, BinaryCrossentropy,
+                                      MeanSquaredError, MeanAbsoluteError, Huber)}
+
+
+def _name_function(name):
+    def loss(y_true, y_pred):
+        raise TypeError(f"tusk losses are computed by the Rust core; pass '{name}' to model.compile")
+
+    loss.__name__ = loss.__qualname__ = name
+    return loss
+
+
+categorical_crossentropy = _name_function("categorical_crossentropy")
+sparse_categorical_crossentropy = _name_function("sparse_categorical_crossentropy")
+binary_crossentropy = _name_function("binary_crossentropy")
+mean_squared_error = mse = MSE = _name_function("mean_squared_error")
+mean_absolute_error = mae = MAE = _name_function("mean_absolute_error")
+huber = _name_function("huber")
+
+
+def key(loss):
+    """A loss's identity for comparisons: ``CategoricalCrossentropy`` -> ``categoricalcrossentropy``."""
+    name = loss.get("class_name", "") if isinstance(loss, dict) else str(loss)
+    return name.replace("_", "").lower()
+
+
+def serialize(loss):
+    """A loss argument as the Rust training config takes it: a name or ``{"class_name", "config"}``."""
+    if isinstance(loss, str):
+        return loss
+    if isinstance(loss, Loss):
+        return loss.serialize()
+    if isinstance(loss, dict):
+        if loss.get("class_name") == "function":  # a serialized Keras loss function
+            return loss.get("config")
+        return {"class_name": loss["class_name"], "config": loss.get("config") or {}}
+    if hasattr(loss, "get_config"):  # a real Keras loss object
+        return {"class_name": type(loss).__name__, "config": loss.get_config()}
+    if callable(loss) and hasattr(loss, "__name__"):
+        return loss.__name__
+    raise ValueError(f"cannot interpret {loss!r} as a loss")
+
+
+def get(identifier):
+    """A tusk loss object (or the name, for names without a class) from any loss argument."""
+    entry = serialize(identifier)
+    if isinstance(entry, str):
+        return entry
+    cls = _CLASSES.get(entry["class_name"]) or next(
+        (c for c in _CLASSES.values() if key(c.class_name) == key(entry)), None)
+    return cls.from_config(entry["config"]) if cls is not None else entry
+
+
+deserialize = get
