@@ -59,11 +59,12 @@ def job_spec(algorithm: str, model: Model, **settings) -> str: ...
     # hogwild) or a dist-keras trainer (single, averaging, ensemble, downpour, adag, dynsgd, aeasgd,
     # eamsgd). settings (all optional): frequency ("epoch"|"batch"), epochs, batch_size, window,
     # rho, elastic_lr, momentum, driver_optimizer (name or Keras config dict as JSON str),
-    # compression ("none"|"fp16"|"bf16"|"topk:F"), seed, shuffle, stop_at_accuracy, stop_at_loss.
+    # compression ("none"|"fp16"|"bf16"|"topk:F"), seed, shuffle, stop_at_accuracy, stop_at_loss,
+    # validation_split (each worker holds back that fraction of its shard; val_* in histories).
     # Errors name the bad setting (ConfigError).
 
 def train_local(job: str, weights: np.ndarray, x: Sequence[np.ndarray], y: Sequence[np.ndarray], workers: int) -> tuple[list[np.ndarray], str]: ...
-    # Runs the whole job with worker threads in this process. Returns (flat weights of each
+    # Runs the whole job with worker threads in this process (data conformed as in run_worker). Returns (flat weights of each
     # trained model: the center, or every ensemble member; the report JSON of tusk_dist::ServerReport).
 
 class ParameterServer:
@@ -79,8 +80,9 @@ class ParameterServer:
     def shutdown(self) -> None: ...                          # close the port and all connections (idempotent; also on GC)
 
 def run_worker(address: str, token: bytes, worker: int, attempt: int, x: Sequence[np.ndarray],
-               y: Sequence[np.ndarray], timeout: float = 30.0) -> str: ...
-    # Connects, says hello, trains on the shard (x, y) (features reshaped to the model's input
+               y: Sequence[np.ndarray], timeout: float = 30.0, threads: int = 0) -> str: ...
+    # threads: kernel threads of this process (0: leave as is; Spark tasks sharing an executor
+    # should split its cores). Connects, says hello, trains on the shard (x, y) (features reshaped to the model's input
     # when only the layout differs; class-index labels one-hot encoded for
     # categorical_crossentropy), returns the worker's outcome JSON
     # {"worker", "history": [{"epoch", "seconds", "samples", "logs": {..}}], "commits",

@@ -14,12 +14,14 @@ use tusk_dist::{local, JobSpec, LocalOptions, ServerReport};
 
 pub fn run(a: TrainArgs) -> Result<()> {
     let started = Instant::now();
-    if a.validation_split > 0.0 || a.early_stopping.is_some() || a.plot.is_some() {
-        anyhow::bail!("--validation-split, --early-stopping and --plot apply to single-process training, not with --workers/--mode/--trainer");
+    if a.early_stopping.is_some() || a.plot.is_some() {
+        anyhow::bail!("--early-stopping and --plot apply to single-process training, not with --workers/--mode/--trainer");
     }
     let loaded = data::load(&a.data, a.test_data.as_deref().map(|p| (p, a.test_labels.clone())))?;
     let model = model_source::compiled(&a.m)?;
-    let job = job::spec(&a.m, &a.dist, &model)?;
+    let mut job = job::spec(&a.m, &a.dist, &model)?;
+    job.validation_split = a.validation_split;
+    job.validate()?;
     let workers = a.dist.workers();
     let mut train = loaded.train;
     if let Some(limit) = a.limit.filter(|&l| l < train.len()) {

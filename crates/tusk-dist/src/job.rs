@@ -135,6 +135,10 @@ pub struct JobSpec {
     pub compression: Compression,
     pub seed: u64,
     pub shuffle: bool,
+    /// Fraction of each worker's shard, taken from its end, held out and evaluated after
+    /// every epoch (`val_*` in the histories), as Keras' `validation_split`.
+    #[serde(default)]
+    pub validation_split: f32,
     /// Stop once the workers' sample-weighted epoch accuracy reaches this.
     pub stop_at_accuracy: Option<f64>,
     /// Stop once the workers' sample-weighted epoch loss falls to this.
@@ -161,6 +165,7 @@ impl JobSpec {
             compression: Compression::None,
             seed: 0,
             shuffle: true,
+            validation_split: 0.0,
             stop_at_accuracy: None,
             stop_at_loss: None,
             model_json,
@@ -178,6 +183,9 @@ impl JobSpec {
         }
         if self.driver_optimizer.is_some() && !self.algorithm.is_mode() {
             return Err(Error::config(format!("a driver optimizer applies to Elephas modes, not to the {} trainer", self.algorithm.name())));
+        }
+        if !(0.0..1.0).contains(&self.validation_split) {
+            return Err(Error::config(format!("validation_split must be in [0, 1), got {}", self.validation_split)));
         }
         if !(0.0..1.0).contains(&self.momentum) {
             return Err(Error::config(format!("momentum must be in [0, 1), got {}", self.momentum)));

@@ -14,7 +14,7 @@ use std::time::Instant;
 use tusk_core::keras::model_from_json;
 use tusk_core::optimizers::Rule;
 use tusk_core::train::Steps;
-use tusk_core::{Model, Tensor};
+use tusk_core::{Logs, Model, Tensor};
 
 /// Who a worker is: its index (its shard) and which try of it this is.
 #[derive(Clone, Copy, Debug)]
@@ -106,7 +106,10 @@ pub fn train(conn: &mut dyn Connection, id: WorkerId, welcome: Welcome, x: &[Ten
 fn train_loop(conn: &mut dyn Connection, id: WorkerId, welcome: Welcome, x: &[Tensor], y: &[Tensor]) -> Result<(Vec<EpochRecord>, u64, u64)> {
     let Welcome { job, mut model, max_samples, start_epoch } = welcome;
     let seed = job.seed ^ 0x9E37_79B9_7F4A_7C15u64.wrapping_mul(id.worker as u64 + 1);
-    let mut steps = Steps::new(&mut model, x, y, None, job.batch_size, job.shuffle, seed)?;
+    let rows = x.first().map_or(0, Tensor::rows);
+    let n_val = (rows as f64 * job.validation_split as f64).floor() as usize;
+    let val: Option<(Vec<Tensor>, Vec<Tensor>)> = (n_val > 0).then(|| (x.iter().map(|t| t.slice_rows(rows - n_val, rows)).collect(), y.iter().map(|t| t.slice_rows(rows - n_val, rows)).collect()));
+    let mut steps = Steps::new(&mut model, x, y, Some(rows - n_val), job.batch_size, job.shuffle, seed)?;
     let mut s = Session { conn, id, compressor: Compressor::new(job.compression), w0: Vec::new(), t_pull: 0, round: 0, seq: 0, pending: 0, scratch: Vec::new(), stop: false, model, job };
     s.pull()?;
     s.model.set_params(&s.w0)?;
@@ -129,8 +132,9 @@ fn train_loop(conn: &mut dyn Connection, id: WorkerId, welcome: Welcome, x: &[Te
                 (epoch_samples, s.pending, since) = (epoch_samples + n, s.pending + n, since + 1);
             }
             if r + 1 == rounds {
-                s.epoch_end(epoch, started, epoch_samples, &steps)?;
-                history.push(EpochRecord { epoch: epoch as u32 + 1, seconds: started.elapsed().as_secs_f64(), samples: epoch_samples, logs: logs_json(&steps) });
+                let logs = s.epoch_logs(&steps, val.as_ref())?;
+                s.epoch_end(epoch, started, epoch_samples, logs.clone())?;
+                history.push(EpochRecord { epoch: epoch as u32 + 1, seconds: started.elapsed().as_secs_f64(), samples: epoch_samples, logs: logs_json(&logs) });
             }
             if sync_batches || every.is_some_and(|l| since >= l) {
                 s.communicate()?;
@@ -141,7 +145,7 @@ fn train_loop(conn: &mut dyn Connection, id: WorkerId, welcome: Welcome, x: &[Te
             }
         }
         if rounds == 0 {
-            s.epoch_end(epoch, started, 0, &steps)?;
+            s.epoch_end(epoch, started, 0, steps.logs())?;
         }
         if every.is_none() {
             // Also after a stop: the epoch's work is committed (a synchronous round needs it).
@@ -157,8 +161,8 @@ fn train_loop(conn: &mut dyn Connection, id: WorkerId, welcome: Welcome, x: &[Te
     Ok((history, commits, trained))
 }
 
-fn logs_json(steps: &Steps) -> serde_json::Map<String, serde_json::Value> {
-    steps.logs().iter().map(|(k, v)| (k.clone(), crate::report::num(*v))).collect()
+fn logs_json(logs: &Logs) -> serde_json::Map<String, serde_json::Value> {
+    logs.iter().map(|(k, v)| (k.clone(), crate::report::num(*v))).collect()
 }
 
 fn call(conn: &mut dyn Connection, req: Request) -> Result<Response> {
@@ -191,8 +195,18 @@ impl Session<'_> {
         }
     }
 
-    fn epoch_end(&mut self, epoch: usize, started: Instant, samples: u64, steps: &Steps) -> Result<()> {
-        let logs = steps.logs().iter().cloned().collect();
+    /// The epoch's running loss and metrics, and those of the held-out data (`val_*`).
+    fn epoch_logs(&mut self, steps: &Steps, val: Option<&(Vec<Tensor>, Vec<Tensor>)>) -> Result<Logs> {
+        let mut logs = steps.logs();
+        if let Some((vx, vy)) = val {
+            let v = self.model.evaluate(vx, vy, self.job.batch_size)?;
+            logs.0.extend(v.0.into_iter().map(|(k, v)| (format!("val_{k}"), v)));
+        }
+        Ok(logs)
+    }
+
+    fn epoch_end(&mut self, epoch: usize, started: Instant, samples: u64, logs: Logs) -> Result<()> {
+        let logs = logs.0;
         let req = Request::EpochEnd { worker: self.id.worker, epoch: epoch as u32 + 1, seconds: started.elapsed().as_secs_f64(), samples, logs };
         if let Response::Ack { stop, .. } = call(self.conn, req)? {
             self.stop |= stop;

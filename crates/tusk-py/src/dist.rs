@@ -51,6 +51,7 @@ pub fn job_spec(algorithm: &str, model: &PyModel, settings: Option<&Bound<'_, Py
             "elastic_lr" => job.elastic_lr = v.extract().map_err(e)?,
             "momentum" => job.momentum = v.extract().map_err(e)?,
             "seed" => job.seed = v.extract().map_err(e)?,
+            "validation_split" => job.validation_split = v.extract().map_err(e)?,
             "shuffle" => job.shuffle = v.extract().map_err(e)?,
             "stop_at_accuracy" => job.stop_at_accuracy = Some(v.extract().map_err(e)?),
             "stop_at_loss" => job.stop_at_loss = Some(v.extract().map_err(e)?),
@@ -83,6 +84,7 @@ pub fn train_local<'py>(
 ) -> PyResult<(Vec<Bound<'py, PyArrayDyn<f32>>>, String)> {
     let job = parse_job(job)?;
     let (weights, x, y) = (flat(&weights, "weights")?, tensors(&x, "x")?, tensors(&y, "y")?);
+    let (x, y) = conform(&local::compiled_model(&job, &weights).map_err(dist_err)?, x, y)?;
     let out = py.allow_threads(|| local::train(&job, &weights, &x, &y, &LocalOptions::new(workers))).map_err(dist_err)?;
     let report = serde_json::to_string(&out.report).expect("report serialises");
     let models = std::iter::once(&out.model).chain(&out.members).map(|m| vec_to_numpy(py, m.params().to_vec())).collect();
@@ -154,7 +156,7 @@ impl PyParameterServer {
 
 /// Trains one shard against the server at `address`; returns the worker's outcome JSON.
 #[pyfunction]
-#[pyo3(signature = (address, token, worker, attempt, x, y, timeout = 30.0))]
+#[pyo3(signature = (address, token, worker, attempt, x, y, timeout = 30.0, threads = 0))]
 pub fn run_worker(
     py: Python<'_>,
     address: &str,
@@ -164,7 +166,11 @@ pub fn run_worker(
     x: Vec<PyReadonlyArrayDyn<'_, f32>>,
     y: Vec<PyReadonlyArrayDyn<'_, f32>>,
     timeout: f64,
+    threads: usize,
 ) -> PyResult<String> {
+    if threads > 0 {
+        tusk_core::kernels::set_num_threads(threads);
+    }
     let (x, y) = (tensors(&x, "x")?, tensors(&y, "y")?);
     let address = address.to_string();
     py.allow_threads(move || {

@@ -1,0 +1,1 @@
+"""tusk with Spark ML: DataFrame adapters (`tusk.ml.adapter`, as `elephas.ml.adapter`)."""

@@ -1,0 +1,168 @@
+"""One Spark partition as the numpy arrays `tusk._tusk` trains on.
+
+Shape contract: every function returns C-contiguous float32 arrays whose first axis is the
+sample axis, built once per partition — never per row inside a training loop.
+
+- RDD partitions yield `(features, label)` pairs, one sample each (numpy arrays, lists or
+  Spark ML/MLlib vectors; labels a class index, a number or a one-hot vector), or numpy
+  batches `(X, Y)` whose first axis is samples, or MLlib `LabeledPoint`s. The rows are stacked
+  with one `np.asarray` (batches with one `np.concatenate`).
+- DataFrames reach Python as Arrow record batches (`DataFrame.mapInArrow`, `toArrow`): list
+  columns become numpy through their flat value buffers; Spark vector columns are first turned
+  into arrays in the JVM (`vector_to_array`), so no Python object per row is ever made.
+- An empty partition gives `(0, *input_shape)` features and `(0, *output_shape)` labels.
+"""
+from math import prod
+from typing import Iterable, Optional, Sequence, Tuple
+
+import numpy as np
+
+Shape = Sequence[int]
+
+
+def empty_arrays(input_shape: Shape, output_shape: Shape) -> Tuple[np.ndarray, np.ndarray]:
+    """Zero-row features and labels for a model's input and output shapes."""
+    return (np.zeros((0, *input_shape), dtype=np.float32), np.zeros((0, *output_shape), dtype=np.float32))
+
+
+def _is_vector(value) -> bool:
+    """A Spark ML or MLlib vector (DenseVector, SparseVector)."""
+    return hasattr(value, "toArray") and type(value).__module__.startswith(("pyspark.ml.", "pyspark.mllib."))
+
+
+def _is_batch(features, input_shape: Shape) -> bool:
+    """Whether one RDD element's features hold several samples (first axis) rather than one."""
+    if _is_vector(features):
+        return False
+    a = np.asarray(features)
+    width = prod(input_shape)
+    if a.ndim == len(input_shape) + 1 and tuple(a.shape[1:]) == tuple(input_shape):
+        return True
+    return a.size != width and a.ndim >= 2 and width > 0 and a.size % width == 0
+
+
+def _stack(values, what: str) -> np.ndarray:
+    if _is_vector(values[0]):
+        values = [v.toArray() for v in values]
+    try:
+        return np.ascontiguousarray(np.asarray(values, dtype=np.float32))
+    except ValueError as e:
+        raise ValueError(f"the partition's {what} do not all have the same shape: {e}") from None
+
+
+def _labels_for(y: np.ndarray, output_shape: Shape) -> np.ndarray:
+    """1-D labels stay class indices for a k-wide output (tusk one-hot encodes them for
+    categorical_crossentropy); for a 1-wide output they become `[n, 1]`."""
+    if y.ndim == 1 and list(output_shape) == [1]:
+        return y.reshape(-1, 1)
+    return y
+
+
+def rows_to_arrays(rows: Iterable, input_shape: Shape, output_shape: Shape) -> Tuple[np.ndarray, np.ndarray]:
+    """Features and labels of a whole partition of `(features, label)` pairs, numpy batches
+    `(X, Y)` or `LabeledPoint`s."""
+    items = list(rows)
+    if not items:
+        return empty_arrays(input_shape, output_shape)
+    first = items[0]
+    if hasattr(first, "label") and hasattr(first, "features"):  # MLlib LabeledPoint
+        x = _stack([p.features for p in items], "features")
+        y = np.asarray([p.label for p in items], dtype=np.float32)
+        return to_input_shape(x, input_shape), _labels_for(y, output_shape)
+    if not isinstance(first, (tuple, list)) or len(first) != 2:
+        raise TypeError(f"tusk trains on RDDs of (features, label) pairs or LabeledPoints; got an element of type {type(first).__name__}")
+    features, labels = zip(*items)
+    if _is_batch(features[0], input_shape):
+        x = np.ascontiguousarray(np.concatenate([np.asarray(f, dtype=np.float32) for f in features]))
+        y = np.ascontiguousarray(np.concatenate([np.asarray(l, dtype=np.float32) for l in labels]))
+    else:
+        x, y = _stack(features, "features"), _stack(labels, "labels")
+    if len(x) != len(y):
+        raise ValueError(f"the partition has {len(x)} feature rows but {len(y)} labels")
+    return to_input_shape(x, input_shape), _labels_for(y, output_shape)
+
+
+def to_input_shape(x: np.ndarray, input_shape: Shape) -> np.ndarray:
+    """`x` with samples of the model's input shape when only the layout differs (784 → 28x28x1);
+    otherwise as it is (the Rust core names the mismatch)."""
+    want = tuple(input_shape)
+    if tuple(x.shape[1:]) != want and prod(x.shape[1:]) == prod(want):
+        return x.reshape((len(x), *want))
+    return x
+
+
+def features_to_array(rows: Iterable, input_shape: Shape) -> np.ndarray:
+    """Features alone (for prediction): one sample per element, or numpy batches."""
+    items = list(rows)
+    if not items:
+        return np.zeros((0, *input_shape), dtype=np.float32)
+    if _is_batch(items[0], input_shape):
+        x = np.ascontiguousarray(np.concatenate([np.asarray(b, dtype=np.float32) for b in items]))
+    else:
+        x = _stack(items, "features")
+    return to_input_shape(x, input_shape)
+
+
+def arrow_column_to_numpy(column, name: str) -> np.ndarray:
+    """A numeric or (nested) list Arrow column as a float32 array `[rows, *widths]`; every row
+    must have the same number of values at each level."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    if column.null_count:
+        raise ValueError(f"column '{name}' has {column.null_count} null values")
+    rows, widths, values = len(column), [], column
+    while pa.types.is_list(values.type) or pa.types.is_large_list(values.type) or pa.types.is_fixed_size_list(values.type):
+        lengths = pc.list_value_length(values).to_numpy(zero_copy_only=False)
+        if len(lengths) and (lengths != lengths[0]).any():
+            raise ValueError(f"column '{name}': rows hold between {lengths.min()} and {lengths.max()} values; tusk needs the same number in every row")
+        widths.append(int(lengths[0]) if len(lengths) else 0)
+        values = values.flatten()
+        if values.null_count:
+            raise ValueError(f"column '{name}' has null values inside its arrays")
+    flat = values.to_numpy(zero_copy_only=False)
+    return np.ascontiguousarray(flat.astype(np.float32, copy=False).reshape((rows, *widths)))
+
+
+def arrow_to_arrays(batches: Iterable, features_col: str, label_col: str, input_shape: Shape, output_shape: Shape) -> Tuple[np.ndarray, np.ndarray]:
+    """Features and labels of a whole partition given as Arrow record batches (or tables)."""
+    xs, ys = [], []
+    for batch in batches:
+        if batch.num_rows == 0:
+            continue
+        xs.append(arrow_column_to_numpy(batch.column(features_col), features_col))
+        ys.append(arrow_column_to_numpy(batch.column(label_col), label_col))
+    if not xs:
+        return empty_arrays(input_shape, output_shape)
+    x = xs[0] if len(xs) == 1 else np.ascontiguousarray(np.concatenate(xs))
+    y = ys[0] if len(ys) == 1 else np.ascontiguousarray(np.concatenate(ys))
+    return to_input_shape(x, input_shape), _labels_for(y, output_shape)
+
+
+def array_column(df, name: str):
+    """Column `name` of `df`, a Spark ML/MLlib vector column turned into a float array column in
+    the JVM (so that Arrow carries it as a plain list)."""
+    from pyspark.sql import functions as F
+
+    if type(df.schema[name].dataType).__name__ == "VectorUDT":
+        from pyspark.ml.functions import vector_to_array
+
+        return vector_to_array(F.col(name), "float32").alias(name)
+    return F.col(name)
+
+
+def to_arrow(df):
+    """The whole DataFrame on the driver as one Arrow table (PySpark 4's `toArrow`; the
+    same collection through Arrow batches before it)."""
+    import pyarrow as pa
+
+    if hasattr(df, "toArrow"):
+        return df.toArrow()
+    return pa.Table.from_batches(df._collect_as_arrow())
+
+
+def select_columns(df, features_col: str = "features", label_col: Optional[str] = None):
+    """The DataFrame's features (and label) columns, vectors as arrays (`array_column`)."""
+    return df.select(*[array_column(df, n) for n in [features_col] + ([label_col] if label_col else [])])
