@@ -145,7 +145,8 @@ def test_the_server_port_is_closed_after_fit_and_after_a_failure(monkeypatch, tr
     ServerSpy.addresses.clear()
     SparkModel(mlp(), mode="asynchronous", frequency="batch").fit(train_rdd, epochs=1, validation_split=0)
     bad = sc.parallelize([(np.zeros(10, np.float32), 1.0)] * 8, 2)  # 10 features for a 784-input model
-    with pytest.raises(Exception, match="784"):  # the worker's shape error, through Spark
+    import tusk
+    with pytest.raises(tusk.ShapeError, match="784"):  # the worker's error class, through Spark
         SparkModel(mlp(), mode="synchronous").fit(bad, epochs=1, validation_split=0)
     assert len(ServerSpy.addresses) == 2
     for address in ServerSpy.addresses:

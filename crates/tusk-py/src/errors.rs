@@ -49,7 +49,15 @@ pub fn dist_err(e: tusk_dist::Error) -> PyErr {
 }
 
 pub fn data_err(e: tusk_data::Error) -> PyErr {
-    DataError::new_err(e.to_string())
+    use tusk_data::Error as E;
+    let msg = e.to_string();
+    match e {
+        E::Io { .. } => TuskIOError::new_err(msg),
+        E::Format { .. } => FormatError::new_err(msg),
+        E::Shape(_) => ShapeError::new_err(msg),
+        E::Config(_) => ConfigError::new_err(msg),
+        E::Data(_) => DataError::new_err(msg),
+    }
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -17,6 +17,7 @@ always shut down (nothing left listening) and no Spark job is left running.
 """
 import json
 import os
+import re
 import uuid
 from contextlib import contextmanager
 from typing import List, NamedTuple, Optional, Union
@@ -210,6 +211,24 @@ def train(model: "_tusk.Model", job: str, data, num_workers: Optional[int] = Non
         return TrainResult(server.weights(), report, outcomes)
     except BaseException as e:
         server.fail(f"the Spark job failed: {type(e).__name__}: {e}"[:2000])
+        tusk_error = executor_error(e)
+        if tusk_error is not None:
+            raise tusk_error from e
         raise
     finally:
         server.shutdown()
+
+
+_EXECUTOR_ERROR = re.compile(r"(?:tusk\.|_tusk\.)?(\w+Error): (.*)")
+
+
+def executor_error(e: BaseException):
+    """The tusk error an executor raised, as its own class (Spark wraps it in a Py4JJavaError
+    whose text holds the Python traceback), or None when the failure was not a tusk error."""
+    import tusk
+    text = str(e)
+    for line in reversed(text.splitlines()):
+        m = _EXECUTOR_ERROR.search(line.strip())
+        if m and isinstance(getattr(tusk, m.group(1), None), type) and issubclass(getattr(tusk, m.group(1)), tusk.TuskError):
+            return getattr(tusk, m.group(1))(m.group(2))
+    return None

@@ -1,0 +1,295 @@
+"""Elephas' `elephas.ml_model` on tusk: `ElephasEstimator` (a `pyspark.ml.Estimator`),
+`ElephasTransformer` (the fitted `pyspark.ml.Model`), `load_ml_estimator`, `load_ml_transformer`.
+
+`ElephasEstimator(model=None, **params)`: `model` (optional) is a Keras-style model (tusk.keras,
+`_tusk.Model`, real Keras) whose JSON becomes `keras_model_config`, whose weights are the starting
+point and whose compile settings fill `loss`/`metrics`/`optimizer_config` unless given; the
+Params (`ml_params`) are Elephas' (`mode`, `frequency`, `epochs`, `batch_size`, `num_workers`,
+`categorical`, `nb_classes`, `validation_split`, `featuresCol`, `labelCol`, `outputCol`, ...).
+`fit(df)` compiles the model, trains it through `tusk.spark_model.SparkModel` (the Spark runner:
+parameter server on a Rust thread of the driver, one task per partition, `mode` and `frequency`
+honoured) and returns an `ElephasTransformer` holding the trained weights and the run's
+`training_report` / `training_histories`.
+
+`ElephasTransformer.transform(df)` predicts in Rust per partition (`tusk.spark.inference`:
+`mapInArrow`, the model JSON and weights broadcast) and adds, for a classification loss,
+`outputCol` (the class index, a double; the probabilities instead with `predict_classes=False`)
+and `probabilityCol` (a vector); for a regression loss `outputCol` holds the output (a double for
+one output unit). Index and vector are made by Spark SQL functions, not Python.
+
+Persistence is Spark ML's (`save(path)`, `load(path)`, inside `Pipeline.save`/`PipelineModel.load`):
+the Params as Spark's JSON metadata, the weights as float32 chunks in Parquet under `path/data`
+(any Hadoop file system). `custom_objects` values that are not JSON (Python classes) are not
+saved: give them again after loading. Elephas wrote one `.h5` file; tusk writes a directory.
+"""
+import json
+import warnings
+
+import numpy as np
+from pyspark.ml import Estimator, Model
+from pyspark.ml.util import DefaultParamsReader, DefaultParamsWriter, MLReadable, MLReader, MLWritable, MLWriter
+
+from tusk import _tusk, spark_columns as cols
+from tusk.ml_params import (ESTIMATOR_DEFAULTS, TRANSFORMER_DEFAULTS, ElephasEstimatorParams,
+                            ElephasTransformerParams, canonical)
+
+#: float32 values per Parquet row of saved weights (16 MiB).
+CHUNK = 1 << 22
+
+
+def _keras_model(config: str, custom_objects=None, params=None, training_config=None):
+    """A tusk.keras model from Keras JSON, optionally with flat weights and compiled."""
+    from tusk.keras.models import as_model, model_from_json
+
+    if not isinstance(config, str) or not config.lstrip().startswith("{"):
+        raise _tusk.ConfigError("keras_model_config: expected the model's JSON (model.to_json()); YAML is not supported")
+    model = model_from_json(config, custom_objects=custom_objects or None)
+    if params is not None:
+        model._core.set_params(np.ascontiguousarray(params, dtype=np.float32))
+    if training_config:
+        core = model._core
+        core.compile(training_config)
+        model = as_model(core)  # wraps the compiled core, taking over its compile settings
+    return model
+
+
+class ElephasEstimator(Estimator, ElephasEstimatorParams, MLWritable, MLReadable):
+    """Elephas' Spark ML Estimator: fits a Keras-style model on a DataFrame; see the module doc."""
+
+    def __init__(self, model=None, **kwargs):
+        super().__init__()
+        self._setDefault(**ESTIMATOR_DEFAULTS)
+        self._initial = None  # (model JSON, flat weights) of a model object handed in
+        if model is not None:
+            self._adopt(model, kwargs)
+        self.set_params(**kwargs)
+
+    def _adopt(self, model, kwargs):
+        if isinstance(model, str):
+            kwargs.setdefault("keras_model_config", model)
+            return
+        from tusk.spark.models import as_keras
+
+        model = as_keras(model)
+        text = model.to_json()
+        kwargs.setdefault("keras_model_config", text)
+        self._initial = (text, model._core.params())
+        config = model._core.training_config()
+        if config is not None:
+            config = json.loads(config)
+            kwargs.setdefault("loss", config["loss"][0] if len(config.get("loss") or []) == 1 else config["loss"])
+            kwargs.setdefault("metrics", config.get("metrics") or [])
+            kwargs.setdefault("optimizer_config", config.get("optimizer"))
+
+    def set_params(self, **kwargs):
+        """Sets the given Params (Elephas' names; `nb_epoch` and `optimizer` accepted)."""
+        return self._set(**canonical(kwargs))
+
+    setParams = set_params
+
+    def get_model(self):
+        """The (uncompiled) tusk.keras model of `keras_model_config`, with the starting weights."""
+        text = self.get_keras_model_config()
+        params = self._initial[1] if self._initial and self._initial[0] == text else None
+        return _keras_model(text, self.get_custom_objects(), params)
+
+    def _compiled_model(self):
+        model = self.get_model()
+        loss = self.get_loss()
+        loss = [loss] if isinstance(loss, dict) else loss  # a dict alone would read as {output: loss}
+        model.compile(optimizer=self.get_optimizer_config() or "rmsprop", loss=loss, metrics=self.get_metrics())
+        return model
+
+    def _training_frame(self, df, core):
+        """Features and label columns; with `categorical`, class indices are one-hot encoded in
+        Spark SQL when the model has a k-wide output and its loss needs one-hot targets
+        (categorical_crossentropy takes the indices as they are)."""
+        from pyspark.sql import functions as F
+
+        features, label = self.getFeaturesCol(), self.getLabelCol()
+        scalar = not (cols.is_vector(df, label) or cols.is_array(df, label))
+        wide = int(np.prod(core.output_shapes[0])) > 1
+        takes_index = cols.loss_name(self.get_loss()) in ("categoricalcrossentropy", "sparsecategoricalcrossentropy")
+        if self.get_categorical_labels() and scalar and wide and not takes_index:
+            return df.select(F.col(features), cols.one_hot(F.col(label), self.get_nb_classes()).alias(label))
+        return df.select(features, label)
+
+    def _workers(self, sc) -> int:
+        n = self.get_num_workers()
+        slots = sc.defaultParallelism
+        if self.get_mode() == "synchronous" and n > slots:
+            warnings.warn(f"ElephasEstimator: synchronous training runs all {n} workers at once but Spark has "
+                          f"{slots} task slots; using {slots} workers", stacklevel=3)
+            return slots
+        return n
+
+    def _fit(self, df):
+        from tusk.spark_model import SparkModel
+
+        model = self._compiled_model()
+        spark_model = SparkModel(model, mode=self.get_mode(), frequency=self.get_frequency(),
+                                 num_workers=self._workers(df.sparkSession.sparkContext), batch_size=self.get_batch_size())
+        spark_model.fit(self._training_frame(df, model._core), epochs=self.get_epochs(), batch_size=self.get_batch_size(),
+                        verbose=self.get_verbosity(), validation_split=self.get_validation_split(),
+                        features_col=self.getFeaturesCol(), label_col=self.getLabelCol())
+        core = spark_model._core
+        transformer = ElephasTransformer(
+            keras_model_config=core.to_json(), weights=core.params(), training_config=core.training_config(),
+            featuresCol=self.getFeaturesCol(), labelCol=self.getLabelCol(), outputCol=self.getOutputCol(),
+            probabilityCol=self.getProbabilityCol(), custom_objects=self.get_custom_objects(),
+            predict_classes=self.get_predict_classes(), inference_batch_size=self.get_inference_batch_size(),
+            model_type=cols.loss_kind(self.get_loss()))
+        transformer.training_report = spark_model.report
+        transformer.training_histories = spark_model.training_histories
+        return transformer
+
+    def write(self):
+        return _Writer(self)
+
+    @classmethod
+    def read(cls):
+        return _Reader(cls)
+
+
+class ElephasTransformer(Model, ElephasTransformerParams, MLWritable, MLReadable):
+    """A trained model as a Spark ML Model (Transformer); see the module doc. `weights`: the
+    trained weights (Keras order, a list of arrays) or the flat float32 buffer."""
+
+    def __init__(self, weights=None, training_config=None, **kwargs):
+        super().__init__()
+        self._setDefault(**TRANSFORMER_DEFAULTS)
+        self._set(**canonical(kwargs))
+        self.training_config = training_config
+        self.training_report, self.training_histories = None, []
+        self._params_flat, self._model = None, None
+        if weights is not None:
+            self.set_weights(weights)
+
+    def set_params(self, **kwargs):
+        self._model = None
+        return self._set(**canonical(kwargs))
+
+    def set_weights(self, weights):
+        """Keras-ordered arrays (`get_weights()`) or the flat float32 buffer."""
+        if isinstance(weights, (list, tuple)):
+            core = _keras_model(self.get_keras_model_config(), self.get_custom_objects())._core
+            core.set_weights([np.ascontiguousarray(w, dtype=np.float32) for w in weights])
+            weights = core.params()
+        self._params_flat, self._model = np.ascontiguousarray(weights, dtype=np.float32).reshape(-1), None
+
+    @property
+    def weights(self):
+        """The trained weights as Keras orders them (a list of numpy arrays)."""
+        return self.get_model().get_weights()
+
+    def get_model(self):
+        """The trained model (tusk.keras), compiled when the training config is known."""
+        key = (self.get_keras_model_config(), self.training_config)
+        if self._model is None or self._model[0] != key:  # built again after a Param changed
+            self._model = (key, _keras_model(key[0], self.get_custom_objects(), self._params_flat, key[1]))
+        return self._model[1]
+
+    def _transform(self, df):
+        from pyspark.sql import functions as F
+
+        from tusk.spark.inference import predict_data_frame
+
+        core, tmp = self.get_model()._core, "__tusk_output"
+        width = int(np.prod(core.output_shapes[0]))
+        out = predict_data_frame(core, df, self.getFeaturesCol(), tmp, batch_size=self.get_inference_batch_size())
+        y, output, probability = F.col(tmp).cast("array<double>"), self.getOutputCol(), self.getProbabilityCol()
+        if self.get_model_type() == "regression":
+            return out.withColumn(output, y[0] if width == 1 else y).drop(tmp)
+        if width == 1:  # one sigmoid unit: P(class 1)
+            p = y[0]
+            probs, index = F.array(1.0 - p, p), (p >= 0.5).cast("double")
+        else:
+            probs, index = y, cols.argmax(y)
+        out = out.withColumn(probability, cols.to_vector(probs)) if probability else out
+        return out.withColumn(output, index if self.get_predict_classes() else probs).drop(tmp)
+
+    def write(self):
+        return _Writer(self)
+
+    @classmethod
+    def read(cls):
+        return _Reader(cls)
+
+
+def _jsonable_params(instance) -> dict:
+    """The Params set on `instance` that JSON can hold (custom_objects' Python classes cannot)."""
+    out = {}
+    for param, value in instance._paramMap.items():
+        try:
+            json.dumps(value)
+        except TypeError:
+            warnings.warn(f"{type(instance).__name__}.save: Param '{param.name}' holds Python objects and is not "
+                          "saved; set it again after loading", stacklevel=4)
+            continue
+        out[param.name] = value
+    return out
+
+
+def _flat_weights(instance):
+    if isinstance(instance, ElephasTransformer):
+        return instance._params_flat
+    initial = instance._initial
+    return initial[1] if initial and initial[0] == instance.getOrDefault("keras_model_config") else None
+
+
+class _Writer(MLWriter):
+    """Params as Spark ML metadata JSON; weights as Parquet under `path/data`."""
+
+    def __init__(self, instance):
+        super().__init__()
+        self.instance = instance
+
+    def saveImpl(self, path):
+        inst = self.instance
+        extra = {"tusk_format": 1}
+        if isinstance(inst, ElephasTransformer):
+            extra.update(training_config=inst.training_config, training_report=inst.training_report)
+        DefaultParamsWriter.saveMetadata(inst, path, self.sc, extraMetadata=extra, paramMap=_jsonable_params(inst))
+        flat = _flat_weights(inst)
+        if flat is not None:
+            rows = [(i, flat[s:s + CHUNK].astype("<f4").tobytes()) for i, s in enumerate(range(0, max(flat.size, 1), CHUNK))]
+            self.sparkSession.createDataFrame(rows, "chunk int, data binary").coalesce(1).write.parquet(f"{path}/data")
+
+
+class _Reader(MLReader):
+    def __init__(self, cls):
+        super().__init__()
+        self.cls = cls
+
+    def load(self, path):
+        metadata = DefaultParamsReader.loadMetadata(path, self.sc)
+        instance = self.cls()
+        instance._resetUid(metadata["uid"])
+        DefaultParamsReader.getAndSetParams(instance, metadata)
+        flat = None
+        if metadata.get("tusk_format") and self._has_data(path):
+            rows = self.sparkSession.read.parquet(f"{path}/data").orderBy("chunk").collect()
+            flat = np.concatenate([np.frombuffer(bytes(r.data), dtype="<f4") for r in rows]).astype(np.float32)
+        if isinstance(instance, ElephasTransformer):
+            instance.training_config = metadata.get("training_config")
+            instance.training_report = metadata.get("training_report")
+            if flat is not None:
+                instance.set_weights(flat)
+        elif flat is not None:
+            instance._initial = (instance.get_keras_model_config(), flat)
+        return instance
+
+    def _has_data(self, path) -> bool:
+        jvm = self.sc._jvm
+        hadoop_path = jvm.org.apache.hadoop.fs.Path(f"{path}/data")
+        return hadoop_path.getFileSystem(self.sc._jsc.hadoopConfiguration()).exists(hadoop_path)
+
+
+def load_ml_estimator(file_name: str) -> ElephasEstimator:
+    """An `ElephasEstimator` saved by `estimator.save(file_name)`."""
+    return ElephasEstimator.load(file_name)
+
+
+def load_ml_transformer(file_name: str) -> ElephasTransformer:
+    """An `ElephasTransformer` saved by `transformer.save(file_name)`."""
+    return ElephasTransformer.load(file_name)
