@@ -5,7 +5,6 @@ import json
 import os
 import sys
 
-import numpy as np
 from pyspark.sql import SparkSession
 
 from tusk.keras.layers import Dense, Dropout

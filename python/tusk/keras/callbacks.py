@@ -128,7 +128,7 @@ class ModelCheckpoint(Callback):
                  mode="auto", save_freq="epoch", initial_value_threshold=None):
         super().__init__()
         if save_freq != "epoch":
-            from ._errors import UnsupportedError
+            from .._tusk import UnsupportedError
 
             raise UnsupportedError(f"ModelCheckpoint: save_freq={save_freq!r} (only 'epoch')")
         self.filepath, self.monitor, self.verbose = os.fspath(filepath), monitor, verbose

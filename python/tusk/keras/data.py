@@ -25,7 +25,7 @@ def _reject_datasets(value, what):
     if value is None:
         raise ValueError(f"{what} is required")
     if hasattr(value, "__next__") or type(value).__name__ in ("DatasetV2", "PyDataset", "Sequence", "DataLoader"):
-        from ._errors import UnsupportedError
+        from .._tusk import UnsupportedError
 
         raise UnsupportedError(f"{what}: generators and datasets are not supported; pass numpy arrays")
 
@@ -75,7 +75,7 @@ def validation(model, validation_data):
     if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
         raise ValueError("validation_data must be a tuple (x_val, y_val)")
     if len(validation_data) == 3 and validation_data[2] is not None:
-        from ._errors import UnsupportedError
+        from .._tusk import UnsupportedError
 
         raise UnsupportedError("validation_data: sample weights are not supported")
     vx, vy = validation_data[0], validation_data[1]
@@ -94,6 +94,6 @@ def unsupported_args(where, **given):
     """Raises for Keras arguments tusk does not implement when they are set."""
     bad = [k for k, v in given.items() if v is not None]
     if bad:
-        from ._errors import UnsupportedError
+        from .._tusk import UnsupportedError
 
         raise UnsupportedError(f"{where}: {', '.join(bad)} not supported")

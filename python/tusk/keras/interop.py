@@ -12,7 +12,7 @@ import os
 from .. import _tusk
 from . import losses as losses_mod
 from . import metrics as metrics_mod
-from ._errors import UnsupportedError
+from .._tusk import UnsupportedError
 from .activations import NAMES as ACTIVATIONS
 from .data import f32
 from .layers import LAYER_CLASSES

@@ -36,7 +36,7 @@ class BinaryAccuracy(Metric):
 
     def __init__(self, name=None, dtype=None, threshold=0.5):
         if threshold != 0.5:
-            from ._errors import UnsupportedError
+            from .._tusk import UnsupportedError
 
             raise UnsupportedError(f"BinaryAccuracy: threshold={threshold} (only 0.5)")
         super().__init__(name, dtype)

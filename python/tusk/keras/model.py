@@ -11,7 +11,7 @@ import json
 
 from .. import _tusk
 from . import naming, saving
-from ._errors import UnsupportedError
+from .._tusk import UnsupportedError
 from .data import f32
 from .graph import _walk, functional_json, graph_from_json
 from .layers.base import KerasTensor

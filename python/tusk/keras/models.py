@@ -9,7 +9,7 @@ from .sequential import Sequential
 def clone_model(model, input_tensors=None, clone_function=None):
     """A new model with the same architecture and fresh weights (as Keras' ``clone_model``)."""
     if input_tensors is not None or clone_function is not None:
-        from ._errors import UnsupportedError
+        from .._tusk import UnsupportedError
 
         raise UnsupportedError("clone_model: input_tensors and clone_function are not supported")
     return model_from_json(as_model(model).to_json())

@@ -8,7 +8,7 @@ After building, each layer has been called once on the previous one's output, so
 ``layer.output``/``model.inputs`` work for feature-extraction models.
 """
 from . import naming
-from ._errors import StateError, UnsupportedError
+from .._tusk import StateError, UnsupportedError
 from .data import arrays
 from .graph import sequential_json
 from .layers import InputLayer

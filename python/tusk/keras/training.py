@@ -12,7 +12,7 @@ import json
 
 from . import data, losses, optimizers
 from . import metrics as metrics_mod
-from ._errors import UnsupportedError
+from .._tusk import UnsupportedError
 from .callbacks import CallbackList, History
 from .utils import next_seed
 

@@ -150,7 +150,7 @@ class Layer:
 
     # ---- functional API -----------------------------------------------------------------
     def __call__(self, inputs, *args, **kwargs):
-        from .._errors import UnsupportedError
+        from ..._tusk import UnsupportedError
 
         if args or kwargs:
             given = ", ".join([repr(a) for a in args] + list(kwargs))
