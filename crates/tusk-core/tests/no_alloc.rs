@@ -77,13 +77,27 @@ fn check(spec: tusk_core::GraphSpec, input: &[usize], optimizer: &str) -> usize 
     ALLOCS.load(Ordering::SeqCst)
 }
 
+/// The fewest allocations over up to three runs: the allocator counts every thread of the
+/// process, so a stray allocation elsewhere (seen once in CI, 4 during one run) must not fail
+/// the test, while one made by the steps themselves shows up in every run.
+fn fewest_allocs(spec: impl Fn() -> tusk_core::GraphSpec, input: &[usize], optimizer: &str) -> usize {
+    let mut fewest = usize::MAX;
+    for _ in 0..3 {
+        fewest = fewest.min(check(spec(), input, optimizer));
+        if fewest == 0 {
+            break;
+        }
+    }
+    fewest
+}
+
 #[test]
 fn training_steps_do_not_allocate() {
     for threads in [1, 2] {
         tusk_core::kernels::set_num_threads(threads);
         for opt in ["sgd", "adam", "rmsprop", "nadam"] {
-            assert_eq!(check(presets::mlp(), &[784], opt), 0, "mlp with {opt} on {threads} thread(s) allocated during steady-state steps");
+            assert_eq!(fewest_allocs(presets::mlp, &[784], opt), 0, "mlp with {opt} on {threads} thread(s) allocated during steady-state steps");
         }
-        assert_eq!(check(presets::cnn(), &[28, 28, 1], "adam"), 0, "cnn on {threads} thread(s) allocated during steady-state steps");
+        assert_eq!(fewest_allocs(presets::cnn, &[28, 28, 1], "adam"), 0, "cnn on {threads} thread(s) allocated during steady-state steps");
     }
 }
