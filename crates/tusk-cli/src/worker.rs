@@ -30,7 +30,6 @@ pub fn run(a: WorkerArgs) -> Result<()> {
     let id = WorkerId { worker: index as u32, attempt: a.attempt };
     let server = || format!("worker {index}/{count} with the parameter server at {}", a.connect);
     let welcome = worker::hello(&mut conn, id, shard.len() as u64).with_context(server)?;
-    conn.set_max_payload(welcome.model.n_params() * 8 + (16 << 20));
     let (x, y) = data::fit_to_model(&welcome.model, shard, "training data").context("fitting the shard to the server's model")?;
     say(&format!("tusk worker {index}/{count}: {} on {} samples", welcome.job.algorithm.name(), x.rows()));
     let out = worker::train(&mut conn, id, welcome, &[x], &[y]).with_context(server)?;

@@ -14,6 +14,8 @@ pub trait Connection: Send {
     fn call(&mut self, req: Request) -> Result<Response>;
     /// Bytes sent and received so far.
     fn bytes(&self) -> (u64, u64);
+    /// The job's model has `n_params` parameters: answers may be bounded by its size.
+    fn expect_model(&mut self, _n_params: usize) {}
 }
 
 /// Frame header, message tag and fixed fields: a bound on what a message adds to its payload.
@@ -127,5 +129,10 @@ impl Connection for TcpClient {
 
     fn bytes(&self) -> (u64, u64) {
         (self.sent, self.received)
+    }
+
+    /// Weights of `n_params` values, with room for the largest other answer (a Welcome).
+    fn expect_model(&mut self, n_params: usize) {
+        self.set_max_payload(n_params * 8 + (16 << 20));
     }
 }

@@ -79,6 +79,7 @@ pub fn hello(conn: &mut dyn Connection, id: WorkerId, samples: u64) -> Result<We
         opt.rule = Rule::Sgd { momentum: job.momentum, nesterov: true };
         opt.learning_rate = job.elastic_lr;
     }
+    conn.expect_model(model.n_params());
     Ok(Welcome { job, model, max_samples, start_epoch })
 }
 

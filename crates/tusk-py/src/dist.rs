@@ -177,7 +177,6 @@ pub fn run_worker(
         let mut conn = TcpClient::connect(&address, token, Duration::from_secs_f64(timeout.max(0.001))).map_err(dist_err)?;
         let id = WorkerId { worker, attempt };
         let welcome = worker::hello(&mut conn, id, x.first().map_or(0, |t| t.rows()) as u64).map_err(dist_err)?;
-        conn.set_max_payload(welcome.model.n_params() * 8 + (16 << 20));
         let (x, y) = conform(&welcome.model, x, y)?;
         let out = worker::train(&mut conn, id, welcome, &x, &y).map_err(dist_err)?;
         Ok(outcome_json(&out))
