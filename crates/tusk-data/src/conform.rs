@@ -24,11 +24,17 @@ pub fn features_for(model: &Model, x: Tensor) -> Result<Tensor> {
     Ok(x.reshape([vec![n], want.clone()].concat())?)
 }
 
-/// Labels as the model's (first) loss wants them.
+/// Labels as the loss of the model's first output wants them.
 pub fn targets_for(model: &Model, y: Tensor) -> Result<Tensor> {
-    let out = model.output_shapes().remove(0);
+    target_for_output(model, 0, y)
+}
+
+/// Labels as the loss of output `output` wants them.
+pub fn target_for_output(model: &Model, output: usize, y: Tensor) -> Result<Tensor> {
+    let shapes = model.output_shapes();
+    let out = shapes.get(output).ok_or_else(|| Error::shape(format!("targets for output {output}, but the model has {} output(s)", shapes.len())))?;
     let k = *out.last().unwrap_or(&1);
-    let loss = &model.compiled().ok_or_else(|| Error::config("the model is not compiled"))?.losses[0];
+    let loss = &model.compiled().ok_or_else(|| Error::config("the model is not compiled"))?.losses[output];
     let is_index = y.sample_shape().is_empty() || (y.sample_shape() == [1] && k > 1);
     if matches!(loss, Loss::CategoricalCrossentropy { .. }) && is_index && k > 1 {
         return to_categorical(&y, Some(k));

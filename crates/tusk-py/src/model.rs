@@ -160,6 +160,22 @@ impl PyModel {
         Ok(py.allow_threads(|| model.train_on_batch(&x, &y)).map_err(core_err)?.0)
     }
 
+    /// Targets per output as the outputs' losses want them: class indices one-hot encoded for
+    /// `categorical_crossentropy`, `[n]` made `[n, 1]` for element-wise losses (as `run_worker`
+    /// and `train_local` do). Before `compile`, returned as they are.
+    fn conform_targets<'py>(&self, py: Python<'py>, y: Vec<PyReadonlyArrayDyn<'py, f32>>) -> PyResult<Vec<Bound<'py, PyArrayDyn<f32>>>> {
+        let ys = tensors(&y, "y")?;
+        let model = self.model();
+        if model.compiled().is_none() {
+            // Nothing to conform to yet; the call these targets are for raises StateError.
+            return ys.into_iter().map(|t| to_numpy(py, t)).collect();
+        }
+        ys.into_iter()
+            .enumerate()
+            .map(|(i, t)| tusk_data::target_for_output(&model, i, t).map_err(crate::errors::data_err).and_then(|t| to_numpy(py, t)))
+            .collect()
+    }
+
     fn get_weights<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyArrayDyn<f32>>>> {
         self.model().get_weights().into_iter().map(|t| to_numpy(py, t)).collect()
     }

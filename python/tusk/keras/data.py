@@ -2,16 +2,12 @@
 float32 array per model input or output, each converted once.
 
 ``x`` may be an array-like (one input), a list/tuple with one array per input, or a dict by
-input name; ``y`` likewise by output. Only layout changes happen here: a ``[n]`` target for a
-``[n, 1]`` output gets its unit axis, and class-index labels for ``categorical_crossentropy``
-are one-hot encoded by the Rust core (``_tusk.to_categorical``).
+input name; ``y`` likewise by output. Only layout changes happen: a ``[n]`` target gets its
+unit axis, and class-index labels for ``categorical_crossentropy`` are one-hot encoded, both
+by the Rust core (``_tusk.Model.conform_targets``).
 """
 import numpy as np
 
-from .. import _tusk
-from .losses import key as loss_key
-
-_CATEGORICAL = "categoricalcrossentropy"
 
 
 def f32(a):
@@ -50,22 +46,9 @@ def arrays(value, names, what):
 
 
 def targets(model, y, what="y"):
-    """Targets per output, with only layout fixes (see module docstring)."""
-    names = model.output_names
-    ys = arrays(y, names, what)
-    losses = model._loss_entries or []
-    shapes = model._core.output_shapes
-    out = []
-    for i, (t, shape) in enumerate(zip(ys, shapes)):
-        loss = losses[i] if len(losses) == len(shapes) else (losses[0] if losses else None)
-        k = shape[-1] if shape else 1
-        labels = len(shape) == 1 and (t.ndim == 1 or (t.ndim == 2 and t.shape[1] == 1))
-        if loss is not None and loss_key(loss) == _CATEGORICAL and labels and k > 1:
-            t = _tusk.to_categorical(t.reshape(-1), k)
-        elif t.ndim == 1 and list(shape) == [1] and loss is not None and "sparse" not in loss_key(loss):
-            t = t.reshape(-1, 1)
-        out.append(t)
-    return out
+    """Targets per output, in the layout the outputs' losses take (the Rust core decides:
+    ``_tusk.Model.conform_targets``)."""
+    return model._core.conform_targets(arrays(y, model.output_names, what))
 
 
 def validation(model, validation_data):

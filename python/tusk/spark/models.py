@@ -6,7 +6,7 @@
   is not installed).
 - `optimizer_json(opt)`: a driver optimizer (a name, a Keras config dict, a tusk.keras or real
   Keras optimizer) as the text `_tusk.job_spec(driver_optimizer=...)` takes.
-- `conform_labels(core, y)`: class-index labels one-hot encoded (by `_tusk.to_categorical`)
+- `conform_labels(core, y)`: class-index labels one-hot encoded (by `_tusk.Model.conform_targets`)
   when the model's loss is categorical_crossentropy, as `run_worker` does for its shard.
 - `histories(report)`: each worker's per-epoch logs as Keras `History.history` dicts.
 - `keras_result(pairs)`: evaluate's `[(name, value)]` as Keras returns it (a scalar loss, or
@@ -83,25 +83,10 @@ def optimizer_json(optimizer):
     raise TypeError(f"driver_optimizer: expected a name, a Keras config dict or an optimizer object, got {type(optimizer).__name__}")
 
 
-def _loss_name(core: "_tusk.Model") -> str:
-    config = core.training_config()
-    if config is None:
-        return ""
-    losses = json.loads(config).get("loss") or [""]
-    first = losses[0]
-    name = first.get("class_name", "") if isinstance(first, dict) else str(first)
-    return name.lower().replace("_", "")
-
-
 def conform_labels(core: "_tusk.Model", y: np.ndarray) -> np.ndarray:
-    """Class-index labels one-hot encoded for a categorical_crossentropy model with a k-wide
-    output; anything else as it is."""
-    shape = core.output_shapes[0]
-    k = shape[-1] if shape else 1
-    is_index = y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1 and k > 1)
-    if len(shape) == 1 and k > 1 and is_index and _loss_name(core) == "categoricalcrossentropy":
-        return _tusk.to_categorical(np.ascontiguousarray(y.reshape(-1), dtype=np.float32), k)
-    return y
+    """Targets in the layout the model's loss takes (class indices one-hot encoded for
+    categorical_crossentropy), decided by the Rust core."""
+    return core.conform_targets([np.ascontiguousarray(y, dtype=np.float32)])[0]
 
 
 def histories(report: dict) -> List[Dict[str, List[float]]]:

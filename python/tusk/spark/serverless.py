@@ -8,8 +8,8 @@ EnsembleTrainer), both through `_tusk.train_local`:
   plus the partition index). Empty partitions train no member.
 
 `train` returns `runner.TrainResult` (for `ensemble`, `weights` is the list of members'
-flat weights in partition order). Labels are conformed (`models.conform_labels`) as the
-parameter-server workers do it.
+flat weights in partition order). `train_local` conforms the labels as the parameter-server
+workers do.
 """
 import json
 from typing import Optional
@@ -17,7 +17,7 @@ from typing import Optional
 import numpy as np
 
 from tusk import _tusk
-from tusk.spark import models, partition_data
+from tusk.spark import partition_data
 from tusk.spark.runner import TrainResult, is_data_frame, job_group, spark_context
 
 
@@ -38,13 +38,10 @@ def _member_job(job: str, index: int) -> str:
     return json.dumps(spec)
 
 
-def _train_member(job, params, core_json, training, shapes, index, x, y):
+def _train_member(job, params, index, x, y):
     """Executor side: one ensemble member on one partition; (index, flat weights, report JSON)."""
     if len(x) == 0:
         return None
-    core = _tusk.Model.from_json(core_json)
-    core.compile(training)
-    y = models.conform_labels(core, y)
     weights, report = _tusk.train_local(_member_job(job, index), params, [x], [y], 1)
     return index, np.asarray(weights[0], dtype=np.float32), report
 
@@ -62,7 +59,7 @@ def _ensemble_report(parts, workers: int) -> dict:
 def _ensemble(model, job, data, features_col, label_col):
     sc = spark_context(data)
     shapes = (model.input_shapes[0], model.output_shapes[0])
-    shared = sc.broadcast((job, model.params(), model.to_json(), model.training_config()))
+    shared = sc.broadcast((job, model.params()))
     try:
         if is_data_frame(data):
             frame = partition_data.select_columns(data, features_col, label_col)
@@ -72,7 +69,7 @@ def _ensemble(model, job, data, features_col, label_col):
                 from pyspark import TaskContext
 
                 x, y = partition_data.arrow_to_arrays(batches, features_col, label_col, *shapes)
-                part = _train_member(*shared.value, shapes, TaskContext.get().partitionId(), x, y)
+                part = _train_member(*shared.value, TaskContext.get().partitionId(), x, y)
                 if part is not None:
                     yield pa.RecordBatch.from_pydict({"partition": [part[0]], "weights": [part[1].tobytes()], "report": [part[2]]})
 
@@ -84,7 +81,7 @@ def _ensemble(model, job, data, features_col, label_col):
         else:
             def member_from_rows(index, rows):
                 x, y = partition_data.rows_to_arrays(rows, *shapes)
-                part = _train_member(*shared.value, shapes, index, x, y)
+                part = _train_member(*shared.value, index, x, y)
                 if part is not None:
                     yield part
 
@@ -114,7 +111,7 @@ def train(model, job, data, num_workers=None, *, features_col="features", label_
     algorithm = json.loads(job)["algorithm"]
     if algorithm == "single":
         x, y = collect_arrays(model, data, features_col, label_col)
-        weights, report = _tusk.train_local(job, model.params(), [x], [models.conform_labels(model, y)], 1)
+        weights, report = _tusk.train_local(job, model.params(), [x], [y], 1)
         report = json.loads(report)
         return TrainResult(np.asarray(weights[0], dtype=np.float32), report, _outcomes(report))
     if algorithm != "ensemble":
