@@ -10,7 +10,8 @@ use tusk_core::{Model, Optimizer};
 use tusk_dist::protocol::Compression;
 use std::path::PathBuf;
 use std::time::Duration;
-use tusk_dist::{Algorithm, Frequency, JobSpec, ServerConfig, ServerReport, Timeouts};
+use std::sync::Arc;
+use tusk_dist::{Algorithm, Frequency, JobSpec, ServerConfig, ServerReport, ServerState, TcpServer, Timeouts};
 
 impl DistArgs {
     /// Whether any option asks for data-parallel training.
@@ -69,12 +70,19 @@ pub fn settings(d: &DistArgs) -> Result<ServerSettings> {
     Ok(ServerSettings { checkpoint_dir, checkpoint_every, timeouts })
 }
 
-/// A server config for `job` with `workers`, the settings of `d` and `token`.
-pub fn server_config(job: &JobSpec, workers: usize, d: &DistArgs, token: Vec<u8>) -> Result<ServerConfig> {
+/// A parameter server for `job` with `workers`, the settings of `d` and `token`, starting
+/// from `weights` (or from `--resume`'s checkpoint), listening on `listen`.
+pub fn start_server(job: &JobSpec, workers: usize, d: &DistArgs, token: Vec<u8>, weights: &[f32], listen: &str) -> Result<(Arc<ServerState>, TcpServer)> {
     let s = settings(d)?;
     let mut config = ServerConfig::new(job.clone(), workers);
     (config.checkpoint_dir, config.checkpoint_every, config.timeouts, config.token) = (s.checkpoint_dir, s.checkpoint_every, s.timeouts, token);
-    Ok(config)
+    let resume = d.resume.as_deref().map(tusk_dist::checkpoint::read).transpose()?;
+    if let Some(cp) = &resume {
+        eprintln!("tusk: resuming from {} commits, epoch {}", cp.counters.commits, cp.counters.epochs_done);
+    }
+    let state = Arc::new(ServerState::new(config, weights.to_vec(), resume)?);
+    let server = TcpServer::start(state.clone(), listen)?;
+    Ok((state, server))
 }
 
 /// Per epoch, the workers' sample-weighted mean loss and metrics (for plots and reports).

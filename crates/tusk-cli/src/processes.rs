@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tusk_core::Model;
-use tusk_dist::{JobSpec, ServerReport, ServerState, TcpServer};
+use tusk_dist::{JobSpec, ServerReport, ServerState};
 
 /// A fresh random token (hex) written to a file readable by this user only.
 pub fn token_file(dir: &std::path::Path) -> Result<(Vec<u8>, std::path::PathBuf)> {
@@ -35,10 +35,7 @@ pub fn run(a: &TrainArgs, job: &JobSpec, model: &Model, workers: usize) -> Resul
         anyhow::bail!("the {} trainer uses no parameter server; run it without --processes", job.algorithm.name());
     }
     let (token, token_path) = token_file(&std::env::temp_dir())?;
-    let config = job::server_config(job, workers, &a.dist, token)?;
-    let resume = a.dist.resume.as_deref().map(tusk_dist::checkpoint::read).transpose()?;
-    let state = Arc::new(ServerState::new(config, model.params().to_vec(), resume)?);
-    let mut server = TcpServer::start(state.clone(), "127.0.0.1:0")?;
+    let (state, mut server) = job::start_server(job, workers, &a.dist, token, model.params(), "127.0.0.1:0")?;
     let addr = server.addr().to_string();
     let exe = std::env::current_exe().context("finding the tusk executable")?;
     let threads = (std::thread::available_parallelism().map_or(1, |n| n.get()) / workers).max(1);

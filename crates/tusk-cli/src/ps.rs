@@ -6,9 +6,7 @@ use crate::args::PsArgs;
 use crate::distributed::{finish, Finished};
 use crate::{data, job, model_source};
 use anyhow::{Context, Result};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tusk_dist::{ServerState, TcpServer};
 
 /// The token in `path` (surrounding whitespace removed); an empty file is an error.
 pub fn read_token(path: Option<&std::path::Path>) -> Result<Vec<u8>> {
@@ -30,13 +28,7 @@ pub fn run(a: PsArgs) -> Result<()> {
         Some(path) => data::load(&crate::args::DataArgs { data: path.clone(), labels: a.test_labels.clone(), label_column: None, format: None }, None)?.test_or_train(),
         None => None,
     };
-    let config = job::server_config(&job, workers, &a.dist, read_token(a.token_file.as_deref())?)?;
-    let resume = a.dist.resume.as_deref().map(tusk_dist::checkpoint::read).transpose()?;
-    if let Some(cp) = &resume {
-        eprintln!("tusk ps: resuming from {} commits, epoch {}", cp.counters.commits, cp.counters.epochs_done);
-    }
-    let state = Arc::new(ServerState::new(config, model.params().to_vec(), resume)?);
-    let mut server = TcpServer::start(state.clone(), &a.listen)?;
+    let (state, mut server) = job::start_server(&job, workers, &a.dist, read_token(a.token_file.as_deref())?, model.params(), &a.listen)?;
     let addr = server.addr().to_string();
     eprintln!("tusk ps: {} for {workers} workers, listening on {addr}", job.algorithm.name());
     if let Some(f) = &a.address_file {
