@@ -64,6 +64,33 @@ def test_partition_arrays_from_rows_batches_and_arrow():
         partition_data.arrow_column_to_numpy(pa.array([[1.0], [2.0, 3.0]]), "f")
 
 
+def test_partition_rows_are_stacked_in_chunks(monkeypatch):
+    """Across chunk boundaries (CHUNK = 3 here) the arrays are the same as stacked at once, for
+    pairs, numpy batches, LabeledPoints and features alone; a row of another shape in a later
+    chunk is still named."""
+    from pyspark.mllib.regression import LabeledPoint
+
+    monkeypatch.setattr(partition_data, "CHUNK", 3)
+    x = np.arange(40, dtype=np.float32).reshape(10, 4)
+    labels = np.arange(10, dtype=np.float32) % 3
+    rows_x, rows_y = partition_data.rows_to_arrays(iter(list(zip(x, labels))), [4], [3])
+    assert np.array_equal(rows_x, x) and np.array_equal(rows_y, labels) and rows_x.flags.c_contiguous
+    batches = [(x[i:i + 2], np.eye(3)[labels[i:i + 2].astype(int)]) for i in range(0, 10, 2)]
+    batch_x, batch_y = partition_data.rows_to_arrays(iter(batches), [4], [3])
+    assert np.array_equal(batch_x, x) and np.array_equal(batch_y.argmax(1), labels)
+    points = [LabeledPoint(float(l), row.tolist()) for row, l in zip(x, labels)]
+    lp_x, lp_y = partition_data.rows_to_arrays(iter(points), [4], [3])
+    assert np.array_equal(lp_x, x) and np.array_equal(lp_y, labels)
+    assert np.array_equal(partition_data.features_to_array(iter(list(x)), [2, 2, 1]), x.reshape(10, 2, 2, 1))
+    for wrong in (7, 9):  # inside a chunk; alone in the last chunk (found when joining)
+        bad = list(zip(x, labels))
+        bad[wrong] = (np.zeros(5, dtype=np.float32), 0.0)
+        with pytest.raises(ValueError, match="features do not all have the same shape"):
+            partition_data.rows_to_arrays(iter(bad), [4], [3])
+        with pytest.raises(ValueError, match="features do not all have the same shape"):
+            partition_data.features_to_array(iter([row for row, _ in bad]), [4])
+
+
 @pytest.fixture(scope="module")
 def train_df(sc, fashion):
     x, y, _, _ = fashion

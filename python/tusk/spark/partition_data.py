@@ -6,18 +6,23 @@ sample axis, built once per partition — never per row inside a training loop.
 - RDD partitions yield `(features, label)` pairs, one sample each (numpy arrays, lists or
   Spark ML/MLlib vectors; labels a class index, a number or a one-hot vector), or numpy
   batches `(X, Y)` whose first axis is samples, or MLlib `LabeledPoint`s. The rows are stacked
-  with one `np.asarray` (batches with one `np.concatenate`).
+  as they stream in, `CHUNK` at a time, then the chunks are joined: a partition's row objects
+  are never all alive at once, so a worker peaks at about twice its shard's f32 size (the
+  chunks and the joined array), not three times (every row object kept by the allocator too).
 - DataFrames reach Python as Arrow record batches (`DataFrame.mapInArrow`, `toArrow`): list
   columns become numpy through their flat value buffers; Spark vector columns are first turned
   into arrays in the JVM (`vector_to_array`), so no Python object per row is ever made.
 - An empty partition gives `(0, *input_shape)` features and `(0, *output_shape)` labels.
 """
+from itertools import chain, islice
 from math import prod
-from typing import Iterable, Optional, Sequence, Tuple
+from typing import Callable, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 
 Shape = Sequence[int]
+#: Rows stacked at a time (a 4096-row chunk of 28x28 f32 images is 12.8 MB).
+CHUNK = 4096
 
 
 def empty_arrays(input_shape: Shape, output_shape: Shape) -> Tuple[np.ndarray, np.ndarray]:
@@ -58,25 +63,56 @@ def _labels_for(y: np.ndarray, output_shape: Shape) -> np.ndarray:
     return y
 
 
+def _chunks(first, rows: Iterator) -> Iterator[list]:
+    """Lists of at most CHUNK elements: `first`, then the rest of `rows`."""
+    rows = chain([first], rows)
+    while True:
+        chunk = list(islice(rows, CHUNK))
+        if not chunk:
+            return
+        yield chunk
+
+
+def _join(parts: List[np.ndarray], what: str) -> np.ndarray:
+    """One C-contiguous array of the parts, emptying `parts` (each part is freed once copied)."""
+    if len(parts) == 1:
+        return np.ascontiguousarray(parts.pop())
+    try:
+        return np.concatenate(parts)
+    except ValueError as e:
+        raise ValueError(f"the partition's {what} do not all have the same shape: {e}") from None
+    finally:
+        parts.clear()
+
+
+def _pairs_converter(first, input_shape: Shape) -> Callable[[list], Tuple[np.ndarray, np.ndarray]]:
+    """How to turn a chunk of elements like `first` into (features, labels) arrays."""
+    if hasattr(first, "label") and hasattr(first, "features"):  # MLlib LabeledPoint
+        return lambda items: (_stack([p.features for p in items], "features"),
+                              np.asarray([p.label for p in items], dtype=np.float32))
+    if not isinstance(first, (tuple, list)) or len(first) != 2:
+        raise TypeError(f"tusk trains on RDDs of (features, label) pairs or LabeledPoints; got an element of type {type(first).__name__}")
+    if _is_batch(first[0], input_shape):
+        return lambda items: (np.concatenate([np.asarray(f, dtype=np.float32) for f, _ in items]),
+                              np.concatenate([np.asarray(l, dtype=np.float32) for _, l in items]))
+    return lambda items: (_stack([f for f, _ in items], "features"), _stack([l for _, l in items], "labels"))
+
+
 def rows_to_arrays(rows: Iterable, input_shape: Shape, output_shape: Shape) -> Tuple[np.ndarray, np.ndarray]:
     """Features and labels of a whole partition of `(features, label)` pairs, numpy batches
     `(X, Y)` or `LabeledPoint`s."""
-    items = list(rows)
-    if not items:
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
         return empty_arrays(input_shape, output_shape)
-    first = items[0]
-    if hasattr(first, "label") and hasattr(first, "features"):  # MLlib LabeledPoint
-        x = _stack([p.features for p in items], "features")
-        y = np.asarray([p.label for p in items], dtype=np.float32)
-        return to_input_shape(x, input_shape), _labels_for(y, output_shape)
-    if not isinstance(first, (tuple, list)) or len(first) != 2:
-        raise TypeError(f"tusk trains on RDDs of (features, label) pairs or LabeledPoints; got an element of type {type(first).__name__}")
-    features, labels = zip(*items)
-    if _is_batch(features[0], input_shape):
-        x = np.ascontiguousarray(np.concatenate([np.asarray(f, dtype=np.float32) for f in features]))
-        y = np.ascontiguousarray(np.concatenate([np.asarray(l, dtype=np.float32) for l in labels]))
-    else:
-        x, y = _stack(features, "features"), _stack(labels, "labels")
+    convert = _pairs_converter(first, input_shape)
+    xs, ys = [], []
+    for chunk in _chunks(first, rows):
+        x, y = convert(chunk)
+        xs.append(x)
+        ys.append(y)
+    del first, chunk
+    x, y = _join(xs, "features"), _join(ys, "labels")
     if len(x) != len(y):
         raise ValueError(f"the partition has {len(x)} feature rows but {len(y)} labels")
     return to_input_shape(x, input_shape), _labels_for(y, output_shape)
@@ -93,14 +129,17 @@ def to_input_shape(x: np.ndarray, input_shape: Shape) -> np.ndarray:
 
 def features_to_array(rows: Iterable, input_shape: Shape) -> np.ndarray:
     """Features alone (for prediction): one sample per element, or numpy batches."""
-    items = list(rows)
-    if not items:
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
         return np.zeros((0, *input_shape), dtype=np.float32)
-    if _is_batch(items[0], input_shape):
-        x = np.ascontiguousarray(np.concatenate([np.asarray(b, dtype=np.float32) for b in items]))
+    if _is_batch(first, input_shape):
+        convert = lambda items: np.concatenate([np.asarray(b, dtype=np.float32) for b in items])  # noqa: E731
     else:
-        x = _stack(items, "features")
-    return to_input_shape(x, input_shape)
+        convert = lambda items: _stack(items, "features")  # noqa: E731
+    xs = [convert(chunk) for chunk in _chunks(first, rows)]
+    del first
+    return to_input_shape(_join(xs, "features"), input_shape)
 
 
 def arrow_column_to_numpy(column, name: str) -> np.ndarray:
