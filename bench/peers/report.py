@@ -26,8 +26,15 @@ def _machine():
     return f"{cpu}, {os.cpu_count()} cores, {mem:.0f} GiB, {platform.system()} {platform.release()}"
 
 
+def _version(package):
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
+
+
 def _versions():
-    out = [f"{p} {importlib.metadata.version(p)}" for p in PACKAGES]
+    out = [f"{p} {_version(p)}" for p in PACKAGES]
     out += [f"Python {platform.python_version()}", _command(["rustc", "--version"]), _command(["java", "-version"])]
     return ", ".join(out)
 

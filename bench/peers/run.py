@@ -119,7 +119,7 @@ def main():
     ap.add_argument("--repeats", type=int, default=3, help="runs of each peer per workload (default 3)")
     ap.add_argument("--cnn-repeats", type=int, default=1, help="runs of the single-process cnn (default 1)")
     ap.add_argument("--epochs", type=int, default=3, help="single-process epochs, the first is warm-up (default 3)")
-    ap.add_argument("--spark-epochs", type=int, default=5, help="epochs of each Spark fit (default 5)")
+    ap.add_argument("--spark-epochs", type=int, default=10, help="epochs of each Spark fit (default 10)")
     ap.add_argument("--predict-calls", type=int, default=3, help="predict calls per Spark session (default 3)")
     ap.add_argument("--timeout", type=int, default=900, help="seconds before a run is killed (default 900)")
     ap.add_argument("--only", default="single,spark,predict", help="comma-separated sections")
