@@ -1,6 +1,6 @@
 """tusk-core against Keras/TensorFlow on this machine, in one run, on Fashion-MNIST.
 
-Runs each workload with `tusk train` (the release binary) and with Keras (bench/keras_workload.py
+Runs each workload with `tusk train` (the release binary) and with Keras (bench/peers/single.py
 in a Python that has TensorFlow), alternating, `--repeats` times (the cnn once), and prints a
 markdown table of medians: seconds per epoch, samples/s (steady-state: epochs after the first),
 test accuracy, peak RSS, and tusk/Keras ratios.
@@ -43,9 +43,9 @@ def run_tusk(model, opt, batch, epochs):
 
 
 def run_keras(py, model, opt, batch, epochs):
-    out = subprocess.run([py, os.path.join(ROOT, "bench", "keras_workload.py"), model, opt, str(batch), str(epochs)],
+    out = subprocess.run([py, os.path.join(ROOT, "bench", "peers", "single.py"), "keras", model, opt, str(batch), str(epochs)],
                          check=True, capture_output=True, text=True, timeout=3600)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return json.loads([line for line in out.stdout.splitlines() if line.startswith("RESULT ")][-1][len("RESULT "):])
 
 
 def median(runs):

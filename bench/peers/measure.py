@@ -1,7 +1,11 @@
 """Runs one benchmark command as its own process tree and measures it from outside: wall time,
-peak memory of the whole tree (the sum of RSS over the process and all its descendants, sampled
-every 50 ms: for Spark that is the driver, the JVM, the Python workers and any server the peer
-forks), the `RESULT {json}` line it prints, or why it failed.
+peak memory of the whole tree, the `RESULT {json}` line it prints, or why it failed.
+
+Memory is the sum of PSS (proportional set size, /proc/PID/smaps_rollup) over the process and
+all its descendants, sampled every 100 ms: for Spark that is the driver, the JVM, the Python
+workers and any server the peer forks. PSS splits a page shared by N processes N ways, so a
+forked child (Spark's Python workers, Elephas' parameter server) does not count its parent's
+pages again, as a sum of RSS would.
 
 A run that exceeds its timeout is killed with its whole tree (its own session and every
 descendant seen), so that a hung peer cannot stall the benchmark or hold a port for the next run.
@@ -25,6 +29,18 @@ class Outcome(dict):
         return self["ok"]
 
 
+def _pss_bytes(proc):
+    """The process' PSS; its RSS where smaps_rollup cannot be read."""
+    try:
+        with open(f"/proc/{proc.pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return proc.memory_info().rss
+
+
 def _tree(proc):
     try:
         return [proc] + proc.children(recursive=True)
@@ -38,11 +54,11 @@ def _sample(root, seen, stop, peak):
         for p in _tree(root):
             seen[p.pid] = p
             try:
-                total += p.memory_info().rss
+                total += _pss_bytes(p)
             except psutil.Error:
                 pass
         peak[0] = max(peak[0], total)
-        stop.wait(0.05)
+        stop.wait(0.1)
 
 
 def _kill(seen, pgid):
@@ -70,9 +86,10 @@ def _error_line(stderr):
     return (lines[-1] if lines else "no output")[:300]
 
 
-def run(argv, timeout, result_file=None):
+def run(argv, timeout, parse_file=None):
     """Runs `argv` and returns its Outcome; never raises for the command's own failure. The
-    result is the last `RESULT {json}` line of stdout, or the JSON in `result_file` if given."""
+    result is the last `RESULT {json}` line of stdout, or `parse_file()` when given (a function
+    that reads the result from a file the command wrote)."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         start = time.perf_counter()
         proc = subprocess.Popen(argv, stdout=out, stderr=err, start_new_session=True)
@@ -94,12 +111,18 @@ def run(argv, timeout, result_file=None):
         stdout, stderr = out.read(), err.read()
     outcome = Outcome(ok=False, result=None, peak_mib=peak[0] / 2**20, wall_s=wall, error=None)
     lines = [line[len("RESULT "):] for line in stdout.splitlines() if line.startswith("RESULT ")]
-    if result_file and rc == 0 and os.path.getsize(result_file):
-        lines.append(open(result_file).read())
     if timed_out:
-        outcome["error"] = f"timed out after {timeout} s (killed)"
-    elif rc == 0 and lines:
-        outcome.update(ok=True, result=json.loads(lines[-1]))
-    else:
+        last = _error_line(stderr)
+        outcome["error"] = f"timed out after {timeout} s (killed); last: {last}"
+    elif rc != 0:
         outcome["error"] = f"exit {rc}: {_error_line(stderr)}"
+    else:
+        try:
+            result = parse_file() if parse_file else json.loads(lines[-1]) if lines else None
+        except (OSError, ValueError, KeyError, IndexError) as e:
+            result, outcome["error"] = None, f"unreadable result: {type(e).__name__}: {e}"
+        if result is not None:
+            outcome.update(ok=True, result=result)
+        elif outcome["error"] is None:
+            outcome["error"] = f"exit 0 without a result: {_error_line(stderr)}"
     return outcome

@@ -11,13 +11,14 @@ Sections (each run is its own process tree, measured from outside by measure.py)
 Runs alternate peer and tusk (the order flips every repeat); tables give medians over repeats
 and tusk/peer ratios computed pair by pair (repeat i of tusk against repeat i of the peer),
 then the median. A peer run that fails or exceeds its timeout is reported with its error and
-the peer is not run again for that workload.
+the peer is not run again for that workload; the script goes on.
 
 Usage (after bench/peers/setup.sh):
   bench/.venv-peers/bin/python bench/peers/run.py [--write] [--repeats R] [--epochs E]
-      [--spark-epochs E] [--only single,spark,predict] [--timeout S]
+      [--spark-epochs E] [--only single,spark,predict] [--timeout S] [--cnn-repeats R]
 """
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -36,13 +37,14 @@ PREDICT_MODELS = ("mlp", "cnn")
 SPARK_BATCH = 32
 
 
-def cli_result(path, samples):
-    """The CLI's --report-json as a RESULT: the mean of the epochs after the first."""
-    import json
-    r = json.load(open(path))
+def cli_result(path):
+    """The CLI's --report-json as a RESULT: the means over the epochs after the first."""
+    with open(path) as f:
+        r = json.load(f)
     steady = r["epochs"][1:] or r["epochs"]
-    seconds = sum(e["seconds"] for e in steady) / len(steady)
-    return {"seconds_per_epoch": seconds, "samples_per_sec": samples / seconds, "test_accuracy": r["test_accuracy"]}
+    mean = lambda field: sum(e[field] for e in steady) / len(steady)  # noqa: E731
+    return {"seconds_per_epoch": mean("seconds"), "samples_per_sec": mean("samples_per_sec"),
+            "test_accuracy": r["test_accuracy"]}
 
 
 def run_single(peer, model, opt, batch, epochs, timeout):
@@ -50,12 +52,9 @@ def run_single(peer, model, opt, batch, epochs, timeout):
     if peer != "tusk-cli":
         return measure.run([py, os.path.join(HERE, "single.py"), peer, model, opt, str(batch), str(epochs)], timeout)
     with tempfile.NamedTemporaryFile(suffix=".json") as rep:
-        outcome = measure.run([TUSK, "train", "--model", model, "--data", "fashion-mnist", "--epochs", str(epochs),
-                               "--batch-size", str(batch), "--optimizer", opt, "--report-json", rep.name],
-                              timeout, result_file=rep.name)
-        if outcome.ok:
-            outcome["result"] = cli_result(rep.name, 60000)
-    return outcome
+        return measure.run([TUSK, "train", "--model", model, "--data", "fashion-mnist", "--epochs", str(epochs),
+                            "--batch-size", str(batch), "--optimizer", opt, "--report-json", rep.name],
+                           timeout, parse_file=lambda: cli_result(rep.name))
 
 
 def spark_argv(*args):
@@ -107,9 +106,11 @@ def section_predict(a, tmp):
         path = os.path.join(tmp, model)
         prepared = measure.run(spark_argv("prepare", model, path), a.timeout)
         if not prepared.ok:
-            raise SystemExit(f"run.py: could not prepare the {model} model: {prepared['error']}")
+            prepared["error"] = f"preparing the trained {model} model: {prepared['error']}"
+            rows.append(((model,), {"elephas": [prepared], "tusk": [prepared]}))
+            continue
         outcomes = alternate(["elephas", "tusk"], a.repeats, lambda peer: measure.run(
-            spark_argv("predict", peer, path, a.predict_calls), a.timeout))
+            spark_argv("predict", peer, model, path, a.predict_calls), a.timeout))
         rows.append(((model,), outcomes))
     return rows
 
@@ -117,7 +118,7 @@ def section_predict(a, tmp):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeats", type=int, default=3, help="runs of each peer per workload (default 3)")
-    ap.add_argument("--cnn-repeats", type=int, default=1, help="runs of the single-process cnn (default 1)")
+    ap.add_argument("--cnn-repeats", type=int, default=2, help="runs of the single-process cnn (default 2)")
     ap.add_argument("--epochs", type=int, default=3, help="single-process epochs, the first is warm-up (default 3)")
     ap.add_argument("--spark-epochs", type=int, default=10, help="epochs of each Spark fit (default 10)")
     ap.add_argument("--predict-calls", type=int, default=3, help="predict calls per Spark session (default 3)")
@@ -129,7 +130,7 @@ def main():
     unknown = set(sections) - {"single", "spark", "predict"}
     if unknown:
         ap.error(f"--only: unknown sections {sorted(unknown)}")
-    if not os.path.exists(TUSK) and "single" in sections:
+    if "single" in sections:  # the CLI from this checkout (setup.sh built the Python package from it)
         subprocess.run(["cargo", "build", "--release", "-p", "tusk-cli"], cwd=ROOT, check=True)
     started = time.time()
     results = {}

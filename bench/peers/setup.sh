@@ -11,11 +11,20 @@ ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 VENV="$ROOT/bench/.venv-peers"
 ELEPHAS="${ELEPHAS:-elephas}"
 
+python3 -c 'import sys; sys.exit(sys.version_info >= (3, 13))' \
+    || { echo "setup.sh: Elephas needs Python < 3.13; this python3 is $(python3 -V)" >&2; exit 1; }
 if [ ! -x "$VENV/bin/python" ]; then
     python3 -m venv "$VENV"
     "$VENV/bin/pip" install -q --upgrade pip
 fi
-if ! "$VENV/bin/python" -c "import elephas, psutil, maturin" 2>/dev/null; then
+# Installed unless what is there already satisfies $ELEPHAS (a pin such as elephas==7.2.0 included).
+if ! "$VENV/bin/python" - "$ELEPHAS" 2>/dev/null <<'PY'
+import sys, importlib.metadata as md, psutil, maturin
+from packaging.requirements import Requirement
+req = Requirement(sys.argv[1])
+sys.exit(not req.specifier.contains(md.version(req.name), prereleases=True))
+PY
+then
     # Elephas pins its own tensorflow (<2.20, which brings Keras 3), pyspark (<=4.0.0) and numpy (<2).
     "$VENV/bin/pip" install -q "$ELEPHAS" psutil maturin
 fi

@@ -4,12 +4,15 @@ on Fashion-MNIST.
 
 Both do what a user does: `fit(epochs=1)` (the first epoch: graph tracing, warm-up), then
 `fit(epochs=E-1)` timed as the steady state, then `evaluate` on the 10k test set.
-Prints one line `RESULT {json}`: seconds_per_epoch, samples_per_sec, test_accuracy.
+Prints one line `RESULT {json}`: seconds_per_epoch, samples_per_sec, test_accuracy,
+peak_rss_mib (this process alone) and, for Keras, versions. bench/core.py runs its Keras side
+with this script too.
 
 Usage: python single.py keras|tusk-py MODEL(mlp|cnn) OPTIMIZER BATCH EPOCHS
 """
 import json
 import os
+import resource
 import sys
 import time
 
@@ -37,8 +40,11 @@ def main():
     model.fit(x, y, batch_size=batch, epochs=epochs - 1, verbose=0)
     per_epoch = (time.perf_counter() - start) / (epochs - 1)
     _, acc = model.evaluate(xt, yt, batch_size=256, verbose=0)
-    print("RESULT " + json.dumps({"seconds_per_epoch": per_epoch, "samples_per_sec": len(x) / per_epoch,
-                                  "test_accuracy": float(acc)}))
+    result = {"seconds_per_epoch": per_epoch, "samples_per_sec": len(x) / per_epoch, "test_accuracy": float(acc),
+              "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0}
+    if peer == "keras":
+        result["versions"] = {"keras": keras.__version__, "tensorflow": __import__("tensorflow").__version__}
+    print("RESULT " + json.dumps(result))
 
 
 if __name__ == "__main__":

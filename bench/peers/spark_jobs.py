@@ -3,7 +3,7 @@ same RDD (each library's own `to_simple_rdd` over the same arrays), the same set
 
   fit PEER MODE FREQUENCY EPOCHS BATCH      data-parallel training with 2 workers, then test
                                             accuracy of the trained model (evaluated locally)
-  predict PEER MODEL_FILE CALLS             `SparkModel.predict` on an RDD of the 10k test
+  predict PEER MODEL MODEL_FILE CALLS       `SparkModel.predict` on an RDD of the 10k test
                                             images, CALLS times in one session
   prepare MODEL(mlp|cnn) MODEL_FILE         trains a Keras model one epoch and saves it (the
                                             model both peers predict with; not timed)
@@ -17,12 +17,15 @@ not offer exits with status 3 and says so.
 """
 import json
 import os
+import statistics
 import sys
 import time
+import traceback
 
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "-1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ["PYSPARK_PYTHON"] = sys.executable
+os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # Elephas' server binds to the host's address
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from fashion import fashion_mnist, model_for  # noqa: E402
 
@@ -67,7 +70,9 @@ def fit(peer, mode, frequency, epochs, batch):
         from elephas.utils.rdd_utils import to_simple_rdd
         if mode == "synchronous":
             if frequency != "epoch":
-                not_offered("Elephas' synchronous SparkModel averages once per epoch; it has no frequency")
+                not_offered("Elephas 7.3 has no synchronous per-batch training: its SparkModel averages once per "
+                            "epoch and takes no frequency, and AsynchronousSparkModel(mode='synchronous') applies "
+                            "updates asynchronously without a lock")
             spark_model = SparkModel(compiled_mlp(keras), num_workers=WORKERS)
         else:
             spark_model = AsynchronousSparkModel(compiled_mlp(keras), mode=mode, frequency=frequency, num_workers=WORKERS)
@@ -85,8 +90,8 @@ def fit(peer, mode, frequency, epochs, batch):
            test_accuracy=accuracy(trained.predict(xt, batch_size=256, verbose=0), yt))
 
 
-def predict(peer, model_file, calls):
-    _, (xt, yt) = fashion_mnist("cnn" if "cnn" in os.path.basename(model_file) else "mlp")
+def predict(peer, name, model_file, calls):
+    _, (xt, yt) = fashion_mnist(name)
     sc = spark_context()
     if peer == "elephas":
         import keras
@@ -103,7 +108,7 @@ def predict(peer, model_file, calls):
         predictions = spark_model.predict(rdd)
         times.append(time.perf_counter() - start)
         acc = accuracy(predictions, yt)
-    steady = sorted(times[1:] or times)[len(times[1:] or times) // 2]
+    steady = statistics.median(times[1:] or times)
     result(first_call_seconds=times[0], seconds=steady, samples_per_sec=len(xt) / steady, test_accuracy=acc)
 
 
@@ -120,11 +125,21 @@ def prepare(name, model_file):
 
 
 def main():
-    command, args = sys.argv[1], sys.argv[2:]
+    try:
+        run(sys.argv[1], sys.argv[2:])
+    except SystemExit:
+        raise
+    except BaseException:  # noqa: BLE001 - report, then exit at once: a peer's leftover
+        traceback.print_exc()  # non-daemon server process must not keep this run alive
+        sys.stderr.flush()
+        os._exit(1)
+
+
+def run(command, args):
     if command == "fit":
         fit(args[0], args[1], args[2], int(args[3]), int(args[4]))
     elif command == "predict":
-        predict(args[0], args[1], int(args[2]))
+        predict(args[0], args[1], args[2], int(args[3]))
     elif command == "prepare":
         prepare(args[0], args[1])
     else:
