@@ -7,7 +7,6 @@ import sys
 import time
 
 import psutil
-import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import measure  # noqa: E402
