@@ -152,38 +152,33 @@ def markdown(results, args, command, seconds):
            "- peak memory: the largest sum of PSS over the run's whole process tree (driver, JVM, Python "
            "workers, servers), sampled every 100 ms; PSS splits a page shared by forked processes between "
            "them, so no peer is charged twice for a fork", ""]
-    if "single" in results:
-        out += [f"## One process: Fashion-MNIST, {args.epochs} epochs, medians of {args.repeats} alternating runs "
-                f"(cnn: {args.cnn_repeats})", "",
-                "Keras and tusk Python: the same model code (`import keras` or `import tusk.keras as keras`), "
-                "`fit(epochs=1)` as warm-up, then the wall time of `fit(epochs=E-1)` (what the user waits for, "
-                "per-call setup included). tusk CLI (`tusk train`): the mean of its per-epoch times after the "
-                "first (its only clock; data loading not included). Test accuracy on the 10k test set.", ""]
-        out += _table(["model", "optimizer", "batch", "peer", "runs ok", "samples/s", "s/epoch", "test acc",
-                       "peak MiB", "samples/s vs Keras", "peak memory vs Keras"],
-                      results["single"], SPEED_FIELDS, "keras", 3)
-        out.append("")
-    if "spark" in results:
-        out += [f"## Spark local[2], 2 workers: SparkModel.fit, mlp, Adam, batch 32, {args.spark_epochs} epochs, "
-                f"medians of {args.repeats} alternating runs", "",
-                "samples/s = epochs × 60,000 / the wall time of `fit` (Spark jobs, parameter server, workers: all "
-                "of it); test accuracy of the trained model on the 10k test set. Both fit the same RDD (each "
-                "library's `to_simple_rdd` of the same arrays), with `validation_split=0`. Elephas runs its "
-                "default HTTP parameter server (asynchronous and hogwild) and, in synchronous mode, compiles a "
-                "fresh optimizer on every worker every epoch; tusk's workers keep theirs across rounds.", ""]
-        out += _table(["mode", "frequency", "peer", "runs ok", "samples/s", "s/epoch", "test acc", "peak MiB",
-                       "samples/s vs Elephas", "peak memory vs Elephas"],
-                      results["spark"], SPEED_FIELDS, "elephas", 2)
-        out.append("")
-    if "predict" in results:
-        out += [f"## Spark local[2]: SparkModel.predict on an RDD of the 10k test images, {args.predict_calls} calls "
-                f"per session, medians of {args.repeats} alternating sessions", "",
-                "samples/s and s per call: the median of the calls after the first (the first starts the Python "
-                "workers and imports the library there); accuracy of the predictions. Both load the same trained "
-                "Keras model (tusk through `from_keras`, saved once in its own format).", ""]
-        out += _table(["model", "peer", "runs ok", "samples/s", "first call s", "s per call", "accuracy", "peak MiB",
-                       "samples/s vs Elephas", "peak memory vs Elephas"],
-                      results["predict"], PREDICT_FIELDS, "elephas", 1)
-        out.append("")
+    sections = {
+        "single": (f"One process: Fashion-MNIST, {args.epochs} epochs, medians of {args.repeats} alternating runs "
+                   f"(cnn: {args.cnn_repeats})",
+                   "Keras and tusk Python: the same model code (`import keras` or `import tusk.keras as keras`), "
+                   "`fit(epochs=1)` as warm-up, then the wall time of `fit(epochs=E-1)` (what the user waits for, "
+                   "per-call setup included). tusk CLI (`tusk train`): the mean of its per-epoch times after the "
+                   "first (its only clock; data loading not included). Test accuracy on the 10k test set.",
+                   ["model", "optimizer", "batch"], SPEED_FIELDS, ["samples/s", "s/epoch", "test acc"], "keras"),
+        "spark": (f"Spark local[2], 2 workers: SparkModel.fit, mlp, Adam, batch 32, {args.spark_epochs} epochs, "
+                  f"medians of {args.repeats} alternating runs",
+                  "samples/s = epochs × 60,000 / the wall time of `fit` (Spark jobs, parameter server, workers: all "
+                  "of it); test accuracy of the trained model on the 10k test set. Both fit the same RDD (each "
+                  "library's `to_simple_rdd` of the same arrays), with `validation_split=0`. Elephas runs its "
+                  "default HTTP parameter server (asynchronous and hogwild) and, in synchronous mode, compiles a "
+                  "fresh optimizer on every worker every epoch; tusk's workers keep theirs across rounds.",
+                  ["mode", "frequency"], SPEED_FIELDS, ["samples/s", "s/epoch", "test acc"], "elephas"),
+        "predict": (f"Spark local[2]: SparkModel.predict on an RDD of the 10k test images, {args.predict_calls} calls "
+                    f"per session, medians of {args.repeats} alternating sessions",
+                    "samples/s and s per call: the median of the calls after the first (the first starts the Python "
+                    "workers and imports the library there); accuracy of the predictions. Both load the same "
+                    "trained Keras model (tusk through `from_keras`, saved once in its own format).",
+                    ["model"], PREDICT_FIELDS, ["samples/s", "first call s", "s per call", "accuracy"], "elephas"),
+    }
+    for name, (title, text, keys, fields, columns, base) in sections.items():
+        if name in results:
+            header = keys + ["peer", "runs ok"] + columns + ["peak MiB", f"samples/s vs {PEER_NAMES[base]}",
+                                                              f"peak memory vs {PEER_NAMES[base]}"]
+            out += [f"## {title}", "", text, ""] + _table(header, results[name], fields, base, len(keys)) + [""]
     out += ["## The issue's goals, checked against this run", ""] + _goals(results, args) + [""]
     return "\n".join(out)
