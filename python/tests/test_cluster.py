@@ -24,10 +24,12 @@ def free_port():
 
 
 def alive_workers(ui_port):
+    """ALIVE workers the master's UI lists; 0 while it is not up (no answer yet, or the HTML page
+    it serves for /json/ while its handlers are still being attached)."""
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{ui_port}/json/", timeout=2) as r:
             return sum(w["state"] == "ALIVE" for w in json.load(r)["workers"])
-    except OSError:
+    except (OSError, ValueError, KeyError):
         return 0
 
 
