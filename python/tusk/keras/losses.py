@@ -6,9 +6,10 @@ class instance (``CategoricalCrossentropy(from_logits=True)``), one of the name 
 below (``losses.categorical_crossentropy``), or a ``{"class_name", "config"}`` dict.
 """
 from .naming import to_snake_case
+from .serialization import ConfigAttributes
 
 
-class Loss:
+class Loss(ConfigAttributes):
     class_name = None
     options = {}
 
@@ -32,12 +33,6 @@ class Loss:
     @property
     def name(self):
         return self._config["name"]
-
-    def __getattr__(self, key):
-        cfg = self.__dict__.get("_config")
-        if cfg is not None and key in cfg:
-            return cfg[key]
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {key!r}")
 
     def __call__(self, *args, **kwargs):
         raise TypeError(f"tusk losses are computed by the Rust core; pass {self.class_name}() to model.compile")

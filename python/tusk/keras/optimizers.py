@@ -7,14 +7,14 @@ class's own options). ``lr=`` is accepted as Keras 2's alias of ``learning_rate`
 tusk does not implement are kept so that the Rust side can name them.
 """
 from .naming import to_snake_case
-from .serialization import jsonable
+from .serialization import ConfigAttributes, jsonable
 
 _BASE = ("weight_decay", "clipnorm", "global_clipnorm", "clipvalue", "use_ema", "ema_momentum",
          "ema_overwrite_frequency", "loss_scale_factor", "gradient_accumulation_steps")
 _BASE_DEFAULTS = {"use_ema": False, "ema_momentum": 0.99}
 
 
-class Optimizer:
+class Optimizer(ConfigAttributes):
     """Base class; subclasses set ``class_name``, ``default_lr`` and ``options`` (Keras defaults)."""
 
     class_name = None
@@ -52,12 +52,6 @@ class Optimizer:
         if "class_name" in config and "config" in config:
             config = config["config"]
         return cls(**config)
-
-    def __getattr__(self, key):
-        cfg = self.__dict__.get("_config")
-        if cfg is not None and key in cfg:
-            return cfg[key]
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {key!r}")
 
     def __repr__(self):
         return f"<tusk.keras.optimizers.{self.class_name} learning_rate={self.learning_rate}>"

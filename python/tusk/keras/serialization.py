@@ -22,6 +22,17 @@ INITIALIZERS = {
 }
 
 
+class ConfigAttributes:
+    """Keras exposes a layer's, optimizer's or loss' options as attributes (``layer.units``,
+    ``optimizer.beta_1``, ``loss.reduction``): a missing attribute is looked up in ``_config``."""
+
+    def __getattr__(self, key):
+        config = self.__dict__.get("_config")
+        if config is not None and key in config:
+            return config[key]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {key!r}")
+
+
 def keras_object(module, class_name, config):
     return {"module": module, "class_name": class_name, "config": config, "registered_name": None}
 

@@ -15,7 +15,7 @@ import weakref
 import numpy as np
 
 from .. import naming
-from ..serialization import activation_name, jsonable
+from ..serialization import ConfigAttributes, activation_name, jsonable
 
 DTYPE_POLICY = {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": None}
 
@@ -78,7 +78,7 @@ class Node:
         self.owner = owner  # a Sequential model wiring its own layers, or None
 
 
-class Layer:
+class Layer(ConfigAttributes):
     """Base class of tusk's Keras layers. ``class_name`` names the Keras class."""
 
     class_name = None
@@ -137,13 +137,6 @@ class Layer:
         """The layer entry of a Keras 3 model JSON (without graph fields)."""
         return {"module": "keras.layers", "class_name": self.class_name or type(self).__name__,
                 "config": self.get_config(), "registered_name": None}
-
-    def __getattr__(self, key):
-        # Keras exposes options as attributes (layer.units, layer.rate, ...).
-        config = self.__dict__.get("_config")
-        if config is not None and key in config:
-            return config[key]
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {key!r}")
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}>"
