@@ -22,6 +22,8 @@ import sys
 import time
 import traceback
 
+import numpy as np
+
 os.environ.setdefault("CUDA_VISIBLE_DEVICES", "-1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ["PYSPARK_PYTHON"] = sys.executable
@@ -51,7 +53,6 @@ def not_offered(why):
 
 
 def accuracy(predictions, y):
-    import numpy as np
     return float(np.mean(np.argmax(np.asarray(predictions), 1) == np.argmax(y, 1)))
 
 
