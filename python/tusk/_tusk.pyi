@@ -31,6 +31,7 @@ class Model:
     learning_rate: Optional[float]                            # the optimizer's; settable, state kept
     def to_json(self) -> str: ...                            # Keras 3 JSON
     def compile(self, training_config: str) -> None: ...     # JSON {"loss": [..], "metrics": [..], "optimizer": keras optimizer config, "loss_weights"?: [..]}
+    def set_metrics(self, metrics: Sequence[str]) -> None: ...   # keeps the losses and the optimizer state
     def training_config(self) -> Optional[str]: ...          # JSON as above, None before compile
     def fit(self, x: Sequence[np.ndarray], y: Sequence[np.ndarray], epochs: int = 1, batch_size: int = 32,
             validation_split: float = 0.0, validation_data: Optional[tuple] = None, shuffle: bool = True,

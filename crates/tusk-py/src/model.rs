@@ -97,6 +97,12 @@ impl PyModel {
         self.model_mut().compile_from_config(&v).map_err(core_err)
     }
 
+    /// Replaces the metrics of a compiled model, keeping its optimizer state.
+    fn set_metrics(&mut self, metrics: Vec<String>) -> PyResult<()> {
+        let refs: Vec<&str> = metrics.iter().map(String::as_str).collect();
+        self.model_mut().set_metrics(&refs).map_err(core_err)
+    }
+
     fn training_config(&self) -> Option<String> {
         self.model().training_config().map(|v| v.to_string())
     }

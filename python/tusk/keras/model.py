@@ -10,7 +10,7 @@ of layers whose names and shapes are unchanged, and recompiled if it was compile
 import json
 
 from .. import _tusk
-from . import naming, saving
+from . import legacy, naming, saving
 from .._tusk import UnsupportedError
 from .data import f32
 from .graph import _walk, functional_json, graph_from_json
@@ -33,6 +33,10 @@ class Model(Trainer):
     """Keras' functional ``Model(inputs, outputs, name=None)``."""
 
     def __init__(self, *args, **kwargs):
+        for old in ("input", "output"):  # Keras 1's Model(input=..., output=...)
+            if old in kwargs:
+                legacy.warn(f"Update your `Model` call to the Keras 2 API: `{old}` -> `{old}s`")
+                kwargs.setdefault(old + "s", kwargs.pop(old))
         inputs = args[0] if args else kwargs.pop("inputs", None)
         outputs = args[1] if len(args) > 1 else kwargs.pop("outputs", None)
         name = kwargs.pop("name", None)
@@ -207,6 +211,10 @@ class Model(Trainer):
     def to_json(self, **kwargs):
         text = self._core.to_json()
         return json.dumps(json.loads(text), **kwargs) if kwargs else text
+
+    def to_yaml(self, **kwargs):
+        """Keras 2's YAML architecture (removed from tf.keras 2.6): ``model_from_yaml`` reads it."""
+        return saving.to_yaml(json.loads(self.to_json()), **kwargs)
 
     def get_config(self):
         return json.loads(self.to_json())["config"]

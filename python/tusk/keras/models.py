@@ -1,8 +1,8 @@
 """``tusk.keras.models``: ``Model``, ``Sequential``, ``load_model``, ``model_from_json``,
-``clone_model`` and ``as_model`` (any model-like object -> a tusk.keras model; the Spark
+``model_from_yaml`` (Keras 2), ``clone_model`` and ``as_model`` (any model-like object -> a tusk.keras model; the Spark
 layer uses it)."""
 from .model import Model
-from .saving import as_model, load_model, model_from_json
+from .saving import as_model, load_model, model_from_json, model_from_yaml
 from .sequential import Sequential
 
 
@@ -19,4 +19,5 @@ def save_model(model, filepath, overwrite=True, **kwargs):
     as_model(model).save(filepath, overwrite=overwrite)
 
 
-__all__ = ["Model", "Sequential", "as_model", "clone_model", "load_model", "model_from_json", "save_model"]
+__all__ = ["Model", "Sequential", "as_model", "clone_model", "load_model", "model_from_json", "model_from_yaml",
+           "save_model"]

@@ -6,6 +6,7 @@ config inside (``name``, ``learning_rate``, ``weight_decay``, clipping, EMA fiel
 class's own options). ``lr=`` is accepted as Keras 2's alias of ``learning_rate``; options
 tusk does not implement are kept so that the Rust side can name them.
 """
+from . import legacy
 from .naming import to_snake_case
 from .serialization import ConfigAttributes, jsonable
 
@@ -23,8 +24,12 @@ class Optimizer(ConfigAttributes):
 
     def __init__(self, learning_rate=None, name=None, **kwargs):
         if "lr" in kwargs:
+            legacy.warn("The `lr` argument is deprecated, use `learning_rate` instead.")
             lr = kwargs.pop("lr")
             learning_rate = lr if learning_rate is None else learning_rate
+        if kwargs.get("decay"):
+            legacy.warn("`decay` is a tf.keras 2 argument (Keras 3 uses learning-rate schedules); tusk applies "
+                        "learning_rate / (1 + decay * step) as tf.keras 2 did.")
         cfg = {"name": name or to_snake_case(self.class_name),
                "learning_rate": float(self.default_lr if learning_rate is None else learning_rate)}
         for key in _BASE:

@@ -1,6 +1,7 @@
 """Saving and loading: tusk's directory format (``_tusk.Model.save``/``load``: Keras JSON,
 safetensors weights, training config and optimizer state), Keras' ``.keras``/``.h5`` files
 through real Keras when it is installed, and Keras JSON architectures."""
+import json
 import os
 
 from .. import _tusk
@@ -42,6 +43,30 @@ def model_from_json(json_string, custom_objects=None):
 
     text = resolve_custom_objects(json_string, custom_objects)
     return Model._wrap(_tusk.Model.from_json(text, next_seed()))
+
+
+def to_yaml(architecture, **kwargs):
+    """Keras 2's ``model.to_yaml()``: the JSON architecture as YAML (PyYAML where it is
+    installed; otherwise indented JSON, which YAML readers take as it is)."""
+    try:
+        import yaml
+    except ImportError:
+        return json.dumps(architecture, indent=2)
+    return yaml.safe_dump(architecture, **kwargs)
+
+
+def model_from_yaml(yaml_string, custom_objects=None):
+    """Keras 2's ``model_from_yaml``: a model (fresh weights) from ``to_yaml()`` text."""
+    try:
+        import yaml
+    except ImportError:
+        try:
+            architecture = json.loads(yaml_string)
+        except ValueError:
+            raise ImportError("model_from_yaml needs PyYAML (pip install pyyaml) for this text") from None
+    else:
+        architecture = yaml.safe_load(yaml_string)
+    return model_from_json(json.dumps(architecture), custom_objects)
 
 
 def as_model(obj, custom_objects=None):

@@ -10,7 +10,7 @@ or ``[loss, *metrics]`` (a dict with ``return_dict=True``), arrays (a list for s
 """
 import json
 
-from . import data, losses, optimizers
+from . import data, legacy, losses, optimizers
 from . import metrics as metrics_mod
 from .._tusk import UnsupportedError
 from .callbacks import CallbackList, History
@@ -39,12 +39,54 @@ def _result(pairs, return_dict):
     return values[0] if len(values) == 1 else values
 
 
+def _looks_like_metrics(value):
+    """Whether compile's third positional value is tf.keras 2's ``metrics`` (names, metric
+    objects or functions) rather than Keras 3's ``loss_weights`` (numbers)."""
+    if value is None or isinstance(value, (int, float)):
+        return False
+    items = list(value.values()) if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else [value]
+    flat = [v for item in items for v in (item if isinstance(item, (list, tuple)) else [item])]
+    return any(not isinstance(v, (int, float)) for v in flat)
+
+
+def _show_accuracy(model, show, where):
+    """Keras 1's ``show_accuracy=True``: makes sure the model reports ``accuracy``."""
+    if not show:
+        return
+    legacy.warn(f"`{where}(show_accuracy=True)` is Keras 1: compile with metrics=['accuracy'] instead")
+    config = model._training_config
+    if config is None:
+        raise ValueError(f"{where}: the model must be compiled before show_accuracy=True can report accuracy")
+    names = config.get("metrics") or []
+    if not any(n in ("accuracy", "acc") for n in names):
+        config["metrics"] = list(names) + ["accuracy"]
+        model._metric_names = None
+        model._core.set_metrics(config["metrics"])
+
+
+def _keras1_fit_args(model, kwargs, epochs):
+    """Reads Keras 1's ``nb_epoch`` and ``show_accuracy`` out of ``fit``'s extra arguments."""
+    if "nb_epoch" in kwargs:
+        legacy.warn("The `nb_epoch` argument in `fit` has been renamed `epochs`")
+        epochs = kwargs.pop("nb_epoch")
+    _show_accuracy(model, kwargs.pop("show_accuracy", False), "fit")
+    if kwargs:
+        raise TypeError(f"fit() got unexpected arguments: {', '.join(kwargs)}")
+    return epochs
+
+
 class Trainer:
     """Mixin for ``Model``: needs ``_core``, ``input_names``, ``output_names``, ``_single_output``."""
 
     # ---- compile -----------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None,
                 run_eagerly=False, steps_per_execution=1, jit_compile="auto", auto_scale_loss=True, **kwargs):
+        if _looks_like_metrics(loss_weights):
+            # tf.keras 2's order: compile(optimizer, loss, metrics, loss_weights, ...)
+            if metrics is not None:
+                loss_weights, metrics = metrics, loss_weights
+            else:
+                loss_weights, metrics = None, loss_weights
         if weighted_metrics:
             raise UnsupportedError("compile: weighted_metrics are not supported")
         data.unsupported_args("compile", sample_weight_mode=kwargs.pop("sample_weight_mode", None),
@@ -94,8 +136,11 @@ class Trainer:
     # ---- fit -----------------------------------------------------------------------------------
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None, validation_split=0.0,
             validation_data=None, shuffle=True, class_weight=None, sample_weight=None, initial_epoch=0,
-            steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1, seed=None):
-        """Keras' ``fit``; ``seed`` (tusk's addition) fixes the shuffling order."""
+            steps_per_epoch=None, validation_steps=None, validation_batch_size=None, validation_freq=1, seed=None,
+            **kwargs):
+        """Keras' ``fit``; ``seed`` (tusk's addition) fixes the shuffling order. Keras 1's
+        ``nb_epoch`` and ``show_accuracy`` are read with a warning."""
+        epochs = _keras1_fit_args(self, kwargs, epochs)
         data.unsupported_args("fit", class_weight=class_weight, sample_weight=sample_weight,
                               steps_per_epoch=steps_per_epoch, validation_steps=validation_steps)
         if validation_freq != 1:
@@ -137,6 +182,10 @@ class Trainer:
     # ---- evaluate / predict ----------------------------------------------------------------------
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
                  callbacks=None, return_dict=False, **kwargs):
+        """Keras' ``evaluate``; Keras 1's ``show_accuracy=True`` adds the accuracy to the result."""
+        _show_accuracy(self, kwargs.pop("show_accuracy", False), "evaluate")
+        if kwargs:
+            raise TypeError(f"evaluate() got unexpected arguments: {', '.join(kwargs)}")
         data.unsupported_args("evaluate", sample_weight=sample_weight, steps=steps)
         xs = self._x(x)
         pairs = self._core.evaluate(xs, data.targets(self, y), batch_size=data.batch_size(batch_size))
@@ -161,6 +210,20 @@ class Trainer:
         xs = self._x(x)
         pairs = self._core.evaluate(xs, data.targets(self, y), batch_size=max(1, len(xs[0])))
         return _result(pairs, return_dict)
+
+    # ---- Keras 2's Sequential.predict_classes / predict_proba (removed in TF 2.6) ---------------
+    def predict_proba(self, x, batch_size=None, verbose=0):
+        legacy.warn("`model.predict_proba()` is deprecated: use `model.predict()`")
+        return self.predict(x, batch_size=batch_size, verbose=verbose)
+
+    def predict_classes(self, x, batch_size=None, verbose=0):
+        """The class of each sample: the arg max of a multi-unit output, ``p > 0.5`` of one unit."""
+        legacy.warn("`model.predict_classes()` is deprecated: use np.argmax(model.predict(x), axis=-1) "
+                    "(or (model.predict(x) > 0.5).astype('int32') for one sigmoid unit)")
+        proba = self.predict(x, batch_size=batch_size, verbose=verbose)
+        if proba.shape[-1] > 1:
+            return proba.argmax(axis=-1)
+        return (proba > 0.5).astype("int32")
 
     def predict_on_batch(self, x):
         xs = self._x(x)

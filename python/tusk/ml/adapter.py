@@ -15,7 +15,7 @@ from typing import Optional
 import numpy as np
 
 from tusk import _tusk
-from tusk.spark import partition_data
+from tusk.spark import extras, partition_data
 from tusk.utils.rdd_utils import encode_partition
 
 
@@ -27,7 +27,7 @@ def _session(sc):
 
 def to_data_frame(sc, features, labels, categorical: bool = False):
     """A `features` (ML vector) / `label` (double) DataFrame of the arrays."""
-    import pyarrow as pa
+    pa = extras.require("pyarrow", "to_data_frame")
     from pyspark.ml.functions import array_to_vector
 
     features, labels = np.asarray(features), np.asarray(labels)

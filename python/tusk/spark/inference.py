@@ -14,8 +14,8 @@ from typing import List, Tuple
 import numpy as np
 
 from tusk import _tusk
-from tusk.spark import models, partition_data
-from tusk.spark.runner import job_group
+from tusk.spark import extras, models, partition_data
+from tusk.spark.jobs import check_executors, job_group
 
 
 def _broadcast(sc, core: "_tusk.Model", compiled: bool):
@@ -58,12 +58,14 @@ def predict_rdd(model, rdd, batch_size: int = 32):
 
 def predict_data_frame(model, df, features_col: str = "features", output_col: str = "prediction", batch_size: int = 32):
     """`df` with `output_col` added: the model's (first) output per row as an array of floats."""
-    import pyarrow as pa
+    pa = extras.require("pyarrow", "predict_data_frame (a DataFrame's predictions)")
     from pyspark.sql.types import ArrayType, FloatType, StructField, StructType
 
     core = models.as_core(model)
     input_shape = core.input_shapes[0]
-    shared = _broadcast(df.sparkSession.sparkContext, core, compiled=False)
+    sc = df.sparkSession.sparkContext
+    check_executors(sc)  # the transform is lazy: say now, not at the user's collect, if tusk is missing there
+    shared = _broadcast(sc, core, compiled=False)
     x_col, names = "__tusk_features", list(df.columns)
     source = df.withColumn(x_col, partition_data.array_column(df, features_col))
     schema = StructType(list(df.schema.fields) + [StructField(output_col, ArrayType(FloatType(), False), False)])

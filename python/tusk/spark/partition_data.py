@@ -20,6 +20,8 @@ from typing import Callable, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from tusk.spark import extras
+
 Shape = Sequence[int]
 #: Rows stacked at a time (a 4096-row chunk of 28x28 f32 images is 12.8 MB).
 CHUNK = 4096
@@ -145,8 +147,8 @@ def features_to_array(rows: Iterable, input_shape: Shape) -> np.ndarray:
 def arrow_column_to_numpy(column, name: str) -> np.ndarray:
     """A numeric or (nested) list Arrow column as a float32 array `[rows, *widths]`; every row
     must have the same number of values at each level."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
+    pa = extras.require("pyarrow", "reading a DataFrame column")
+    pc = extras.require("pyarrow.compute", "reading a DataFrame column")
 
     if isinstance(column, pa.ChunkedArray):
         column = column.combine_chunks()
@@ -195,7 +197,7 @@ def array_column(df, name: str):
 def to_arrow(df):
     """The whole DataFrame on the driver as one Arrow table (PySpark 4's `toArrow`; the
     same collection through Arrow batches before it)."""
-    import pyarrow as pa
+    pa = extras.require("pyarrow", "collecting a DataFrame")
 
     if hasattr(df, "toArrow"):
         return df.toArrow()

@@ -17,15 +17,13 @@ always shut down (nothing left listening) and no Spark job is left running.
 """
 import json
 import os
-import re
-import uuid
-from contextlib import contextmanager
 from typing import List, NamedTuple, Optional, Union
 
 import numpy as np
 
 from tusk import _tusk
 from tusk.spark import faults, partition_data
+from tusk.spark.jobs import job_group
 
 #: Algorithms whose rounds need every worker at once (run as barrier stages).
 LOCKSTEP = ("synchronous", "averaging")
@@ -58,23 +56,6 @@ def spark_context(data):
 
 def driver_host(sc) -> str:
     return sc.getConf().get("spark.driver.host", None) or "127.0.0.1"
-
-
-@contextmanager
-def job_group(sc, description: str):
-    """Runs the block's Spark jobs in a fresh job group; cancels it when the block raises."""
-    keys = ("spark.jobGroup.id", "spark.job.description", "spark.job.interruptOnCancel")
-    saved = {k: sc.getLocalProperty(k) for k in keys}
-    group = f"tusk-{uuid.uuid4().hex}"
-    sc.setJobGroup(group, description, interruptOnCancel=True)
-    try:
-        yield group
-    except BaseException:
-        sc.cancelJobGroup(group)
-        raise
-    finally:
-        for k, v in saved.items():
-            sc.setLocalProperty(k, v)
 
 
 def _run_partition(address, token, index, attempt, x, y, timeout, fault) -> str:
@@ -211,24 +192,6 @@ def train(model: "_tusk.Model", job: str, data, num_workers: Optional[int] = Non
         return TrainResult(server.weights(), report, outcomes)
     except BaseException as e:
         server.fail(f"the Spark job failed: {type(e).__name__}: {e}"[:2000])
-        tusk_error = executor_error(e)
-        if tusk_error is not None:
-            raise tusk_error from e
         raise
     finally:
         server.shutdown()
-
-
-_EXECUTOR_ERROR = re.compile(r"(?:tusk\.|_tusk\.)?(\w+Error): (.*)")
-
-
-def executor_error(e: BaseException):
-    """The tusk error an executor raised, as its own class (Spark wraps it in a Py4JJavaError
-    whose text holds the Python traceback), or None when the failure was not a tusk error."""
-    import tusk
-    text = str(e)
-    for line in reversed(text.splitlines()):
-        m = _EXECUTOR_ERROR.search(line.strip())
-        if m and isinstance(getattr(tusk, m.group(1), None), type) and issubclass(getattr(tusk, m.group(1)), tusk.TuskError):
-            return getattr(tusk, m.group(1))(m.group(2))
-    return None

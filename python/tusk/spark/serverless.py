@@ -18,7 +18,8 @@ import numpy as np
 
 from tusk import _tusk
 from tusk.spark import partition_data
-from tusk.spark.runner import TrainResult, is_data_frame, job_group, spark_context
+from tusk.spark.jobs import job_group
+from tusk.spark.runner import TrainResult, is_data_frame, spark_context
 
 
 def _outcomes(report: dict, partition: Optional[int] = None) -> list:

@@ -67,11 +67,7 @@ impl Model {
             n if n == n_out => losses,
             n => return Err(Error::config(format!("compile: {n} losses for a model with {n_out} outputs"))),
         };
-        let mut per_output = Vec::with_capacity(n_out);
-        for (o, loss) in self.output_shapes().iter().zip(&losses) {
-            let k = *o.last().unwrap_or(&1);
-            per_output.push(metrics.iter().map(|m| Metric::resolve(m, k, loss.target_len(k))).collect::<Result<Vec<_>>>()?);
-        }
+        let per_output = self.resolve_metrics(&losses, metrics)?;
         // Softmax/sigmoid outputs read by no other layer hand their activation to the loss.
         let mut fused = Vec::with_capacity(n_out);
         for (&node, loss) in self.graph.outputs.iter().zip(&losses) {
@@ -98,6 +94,26 @@ impl Model {
             return Err(Error::config(format!("loss_weights: need {n_out} finite, non-negative weight(s), got {weights:?}")));
         }
         compiled.loss_weights = weights.to_vec();
+        Ok(())
+    }
+
+    /// Each output's metrics, resolved by name against its shape and loss.
+    fn resolve_metrics(&self, losses: &[Loss], metrics: &[&str]) -> Result<Vec<Vec<Metric>>> {
+        let resolve = |(o, loss): (&Vec<usize>, &Loss)| {
+            let k = *o.last().unwrap_or(&1);
+            metrics.iter().map(|m| Metric::resolve(m, k, loss.target_len(k))).collect::<Result<Vec<_>>>()
+        };
+        self.output_shapes().iter().zip(losses).map(resolve).collect()
+    }
+
+    /// Replaces the compiled metrics, keeping the losses and the optimizer with its state
+    /// (Keras 1's `show_accuracy=True` adds `accuracy` to a compiled model).
+    pub fn set_metrics(&mut self, metrics: &[&str]) -> Result<()> {
+        let losses = self.require_compiled("set_metrics")?.losses.clone();
+        let per_output = self.resolve_metrics(&losses, metrics)?;
+        let compiled = self.compiled.as_mut().expect("checked above");
+        compiled.metrics = per_output;
+        compiled.metric_names = metrics.iter().map(|m| m.to_string()).collect();
         Ok(())
     }
 

@@ -85,6 +85,10 @@ impl Optimizer {
         opt.clipnorm = opt_num("clipnorm")?;
         opt.clipvalue = opt_num("clipvalue")?;
         opt.global_clipnorm = opt_num("global_clipnorm")?;
+        opt.decay = num("decay", 0.0)?;
+        if opt.decay.is_nan() || opt.decay < 0.0 {
+            return Err(Error::config(format!("optimizer {name}: decay must be a non-negative number")));
+        }
         if opt.learning_rate.is_nan() || opt.learning_rate < 0.0 {
             return Err(Error::config(format!("optimizer {name}: learning_rate must be a non-negative number")));
         }
@@ -111,6 +115,10 @@ impl Optimizer {
         };
         if let (Some(c), Value::Object(e)) = (c.as_object_mut(), extra) {
             c.extend(e);
+            if self.decay != 0.0 {
+                // Keras 2's option; left out otherwise so that Keras 3 reads the config.
+                c.insert("decay".into(), json!(self.decay));
+            }
         }
         json!({"module": "keras.optimizers", "class_name": self.class, "config": c, "registered_name": null})
     }
@@ -130,6 +138,21 @@ mod tests {
         assert_eq!((a.learning_rate, a.clipnorm), (0.01, Some(1.0)));
         let back = Optimizer::from_config(&a.to_config()).unwrap();
         assert_eq!((back.rule, back.learning_rate), (a.rule, a.learning_rate));
+    }
+
+    #[test]
+    fn keras2_decay_scales_each_step_and_round_trips() {
+        // Keras 2 (tf.keras 2.x legacy SGD): lr_t = lr / (1 + decay * t), t = steps taken before.
+        let mut sgd = Optimizer::from_config(&json!({"class_name": "SGD", "config": {"learning_rate": 0.5, "decay": 1.0}})).unwrap();
+        let vars = [crate::model::VarInfo { name: "l/w".into(), layer: 0, shape: vec![1], offset: 0, len: 1, trainable: true }];
+        let mut p = [0.0f32];
+        for expected in [-0.5f32, -0.75, -0.916_666_7] {
+            sgd.step(&mut p, &mut [1.0], &vars);
+            assert!((p[0] - expected).abs() < 1e-6, "{} vs {expected}", p[0]);
+        }
+        assert_eq!(Optimizer::from_config(&sgd.to_config()).unwrap().decay, 1.0);
+        let e = Optimizer::from_config(&json!({"name": "sgd", "decay": -1.0})).unwrap_err().to_string();
+        assert!(e.contains("decay"), "{e}");
     }
 
     #[test]

@@ -91,6 +91,8 @@ pub struct Optimizer {
     pub clipnorm: Option<f32>,
     pub clipvalue: Option<f32>,
     pub global_clipnorm: Option<f32>,
+    /// Keras 2's inverse-time decay: step `t` (from 0) uses `learning_rate / (1 + decay * t)`.
+    pub decay: f32,
     /// Steps taken so far.
     pub iterations: u64,
     slots: Vec<AlignedBuf>,
@@ -109,6 +111,7 @@ impl Optimizer {
             clipnorm: None,
             clipvalue: None,
             global_clipnorm: None,
+            decay: 0.0,
             iterations: 0,
             slots: Vec::new(),
             u_product: 1.0,
@@ -157,7 +160,7 @@ impl Optimizer {
     /// This step's learning rate and bias corrections (advances Nadam's running product).
     fn step_scalars(&mut self) -> Scalars {
         let t = self.iterations as f64;
-        let lr = self.learning_rate;
+        let lr = self.learning_rate / (1.0 + self.decay * (t - 1.0) as f32);
         let mut sc = Scalars { lr, alpha: lr, c_m: 0.0, c_g: 0.0, v_corr: 1.0 };
         match self.rule {
             Rule::Adam { beta_1, beta_2, .. } => {

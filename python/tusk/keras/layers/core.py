@@ -4,7 +4,8 @@
 Each constructor takes Keras' arguments and records the config Keras 3 writes for them
 (defaults included); extra keyword arguments go into the config unchanged.
 """
-from .. import naming
+from .. import legacy, naming
+from ..legacy import keras1_arguments
 from ..serialization import initializer, regularizer
 from .base import KerasTensor, Layer, activation_name, data_format
 
@@ -57,7 +58,9 @@ def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None
 
 class Dense(Layer):
     class_name = "Dense"
+    keras1_renames = legacy.COMMON
 
+    @keras1_arguments
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
@@ -95,7 +98,9 @@ class LeakyReLU(Layer):
 
 class Dropout(Layer):
     class_name = "Dropout"
+    keras1_renames = legacy.DROPOUT
 
+    @keras1_arguments
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
         self._set(rate=float(rate), seed=seed, noise_shape=noise_shape)
@@ -121,7 +126,9 @@ class Embedding(Layer):
     """Keras' ``Embedding(input_dim, output_dim)``; ``input_length`` (Keras 2) sets the input shape."""
 
     class_name = "Embedding"
+    keras1_renames = legacy.EMBEDDING
 
+    @keras1_arguments
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform", embeddings_regularizer=None,
                  embeddings_constraint=None, mask_zero=False, lora_rank=None, activity_regularizer=None, **kwargs):
         super().__init__(**kwargs)
@@ -138,11 +145,19 @@ class Embedding(Layer):
 
 class BatchNormalization(Layer):
     class_name = "BatchNormalization"
+    keras1_renames = legacy.BATCH_NORM
 
+    @keras1_arguments
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
                  beta_initializer="zeros", gamma_initializer="ones", moving_mean_initializer="zeros",
                  moving_variance_initializer="ones", beta_regularizer=None, gamma_regularizer=None,
                  beta_constraint=None, gamma_constraint=None, synchronized=False, **kwargs):
+        mode = kwargs.pop("mode", 0)
+        if mode != 0:
+            from ..._tusk import UnsupportedError
+
+            raise UnsupportedError(f"BatchNormalization: mode={mode} (Keras 1's per-sample modes; only mode=0, "
+                                   "feature-wise normalization, exists in Keras 2 and 3)")
         renorm = kwargs.pop("renorm", False)
         renorm_clipping = kwargs.pop("renorm_clipping", None)
         renorm_momentum = kwargs.pop("renorm_momentum", 0.99)

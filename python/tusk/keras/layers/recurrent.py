@@ -1,11 +1,14 @@
 """Recurrent layers: ``SimpleRNN``, ``LSTM`` and ``GRU`` on ``[batch, steps, features]``,
 recording the config Keras 3 writes (``return_sequences``, activations, initializers, ...)."""
+from .. import legacy
+from ..legacy import keras1_arguments
 from ..serialization import initializer, regularizer
 from .base import Layer, activation_name
 
 
 class _RNN(Layer):
     gated = True
+    keras1_renames = legacy.RECURRENT
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", use_bias=True,
                  kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal", bias_initializer="zeros",
@@ -42,6 +45,7 @@ class SimpleRNN(_RNN):
     class_name = "SimpleRNN"
     gated = False
 
+    @keras1_arguments
     def __init__(self, units, activation="tanh", **kwargs):
         kwargs.pop("recurrent_activation", None)
         super().__init__(units, activation=activation, **kwargs)
@@ -50,6 +54,7 @@ class SimpleRNN(_RNN):
 class LSTM(_RNN):
     class_name = "LSTM"
 
+    @keras1_arguments
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", unit_forget_bias=True, **kwargs):
         super().__init__(units, activation=activation, recurrent_activation=recurrent_activation,
                          cell_options={"unit_forget_bias": bool(unit_forget_bias)}, **kwargs)
@@ -58,6 +63,7 @@ class LSTM(_RNN):
 class GRU(_RNN):
     class_name = "GRU"
 
+    @keras1_arguments
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid", reset_after=True, **kwargs):
         super().__init__(units, activation=activation, recurrent_activation=recurrent_activation, **kwargs)
         # Keras 3 writes reset_after between recurrent_dropout and seed.
