@@ -19,7 +19,9 @@ pytest.importorskip("sklearn")
 from tusk import trainers  # noqa: E402
 from tusk.evaluators import AccuracyEvaluator  # noqa: E402
 from tusk.ml.adapter import to_data_frame  # noqa: E402
-from tusk.ml_model import ElephasEstimator, ElephasTransformer, load_ml_transformer  # noqa: E402
+from tusk.ml_model import ElephasEstimator, ElephasTransformer, load_ml_estimator, load_ml_transformer  # noqa: E402
+from tusk.utils.model_utils import LossModelTypeMapper, ModelType, argmax  # noqa: E402
+from tusk.keras import Model  # noqa: E402
 from tusk.predictors import ModelPredictor  # noqa: E402
 from tusk.transformers import (BinaryLabelTransformer, LabelIndexTransformer, MinMaxTransformer,  # noqa: E402
                                OneHotTransformer, ReshapeTransformer)
@@ -68,8 +70,13 @@ def adam(lr=0.01):
 
 
 def accuracy_of(predictions) -> float:
+    """Accuracy of a `prediction` column: a class index, or (Elephas' output) the probabilities,
+    indexed as Elephas' tests do (`model_utils.argmax`)."""
     from pyspark.ml.evaluation import MulticlassClassificationEvaluator
+    from pyspark.sql.types import ArrayType
 
+    if isinstance(predictions.schema["prediction"].dataType, ArrayType):
+        predictions = predictions.withColumn("prediction", argmax("prediction").cast("double"))
     return MulticlassClassificationEvaluator(labelCol="label", predictionCol="prediction", metricName="accuracy").evaluate(predictions)
 
 
@@ -81,7 +88,8 @@ def test_estimator_in_a_pipeline_learns_and_round_trips(spark, digits, tmp_path)
     model = mlp()
     model.compile(optimizer=adam(), loss="categorical_crossentropy", metrics=["accuracy"])
     estimator = ElephasEstimator(model, epochs=4, batch_size=32, mode="synchronous", frequency="epoch", num_workers=2,
-                                 categorical=True, nb_classes=10, validation_split=0.0, featuresCol="scaled")
+                                 categorical=True, nb_classes=10, validation_split=0.0, featuresCol="scaled",
+                                 predict_classes=True)
     pipeline = Pipeline(stages=[MinMaxScaler(inputCol="raw", outputCol="scaled"), estimator])
     fitted = pipeline.fit(train.drop("features"))
     transformer = fitted.stages[-1]
@@ -172,7 +180,8 @@ def test_elephas_readme_spark_ml_flow(spark):
     fitted_model = estimator.fit(df)
     prediction = fitted_model.transform(test_df)
     pnl = prediction.select("label", "prediction")
-    prediction_and_label = pnl.rdd.map(lambda row: (row.label, row.prediction))
+    # Current Elephas writes the probabilities; its example takes the class as below.
+    prediction_and_label = pnl.rdd.map(lambda row: (row.label, float(np.argmax(row.prediction))))
     metrics = MulticlassMetrics(prediction_and_label)
     assert metrics.accuracy >= 0.7, f"README flow: accuracy {metrics.accuracy:.3f}"
     assert fitted_model.training_report["workers"] == 8  # Elephas' default num_workers
@@ -248,3 +257,83 @@ def test_dist_keras_transformers_give_exact_values(spark):
     assert [r.binary.toArray().tolist() for r in binary] == [[1.0, 0.0], [0.0, 1.0], [0.0, 1.0]]
     with pytest.raises(ValueError):
         MinMaxTransformer(1.0, 1.0, 0.0, 1.0, "pixels", "bad")
+
+
+def test_elephas_transformer_columns_model_type_and_batching(spark, digits):
+    """Current Elephas' transform: a classifier's `prediction` is its output vector
+    (array<double>), a regression model's a double; `model_type` takes a ModelType; chunked
+    inference gives the same values."""
+    from pyspark.sql.types import ArrayType, DoubleType
+
+    train, test = digits
+    model = mlp()
+    model.compile(optimizer=adam(), loss="categorical_crossentropy", metrics=["acc"])
+    estimator = ElephasEstimator(model, epochs=1, batch_size=64, mode="synchronous", num_workers=2,
+                                 categorical=True, nb_classes=10, model_type=ModelType.CLASSIFICATION)
+    transformer = estimator.fit(train)
+    out = transformer.transform(test)
+    assert isinstance(out.schema["prediction"].dataType, ArrayType)
+    assert out.columns[-1] == "prediction" and "probability" not in out.columns
+    first = out.select("prediction").first().prediction
+    assert len(first) == 10 and abs(sum(first) - 1.0) < 1e-4
+    transformer.set_params(inference_batch_size=7, outputCol="prediction_via_batch_inference")
+    both = transformer.transform(out).select("prediction", "prediction_via_batch_inference").collect()
+    assert all(np.array_equal(r[0], r[1]) for r in both)
+    assert isinstance(transformer.get_model(), Model)
+
+    transformer.set_model_type(ModelType.REGRESSION)
+    transformer.set_params(outputCol="value")
+    regression = transformer.transform(test)
+    assert isinstance(regression.schema["value"].dataType, ArrayType)  # 10 outputs stay an array
+    with pytest.raises(ValueError, match="model_type"):
+        transformer.set_model_type("ranking")
+
+
+def test_registered_custom_loss_name_decides_the_model_type():
+    from tusk.spark_columns import loss_kind
+
+    def my_regression_loss(y_true, y_pred):
+        raise AssertionError("never called")
+
+    assert loss_kind("mse") == "regression" and loss_kind("categorical_crossentropy") == "classification"
+    assert loss_kind("my_regression_loss") == "classification"  # unknown: a classifier's, as Elephas
+    LossModelTypeMapper().register_loss(my_regression_loss, ModelType.REGRESSION)
+    assert LossModelTypeMapper() is LossModelTypeMapper()
+    assert loss_kind("my_regression_loss") == "regression"
+    assert LossModelTypeMapper().get_model_type("nobody") is None
+
+
+def test_estimator_and_transformer_save_overwrites(spark, tmp_path):
+    path = str(tmp_path / "estimator")
+    estimator = ElephasEstimator(keras_model_config=mlp().to_json(), loss="categorical_crossentropy")
+    estimator.save(path)
+    estimator.set_epochs(3)
+    estimator.save(path)  # Elephas' save replaced the file
+    loaded = load_ml_estimator(path)
+    assert loaded.get_epochs() == 3 and loaded.get_model().to_json() == estimator.get_model().to_json()
+
+
+def test_transformer_of_a_real_keras_model_gives_a_keras_model(spark, digits, tmp_path):
+    keras = pytest.importorskip("keras")
+
+    train, _ = digits
+    real = keras.Sequential([keras.Input((64,)), keras.layers.Dense(10, activation="softmax")])
+    real.compile(optimizer="adam", loss="categorical_crossentropy")
+    transformer = ElephasEstimator(real, epochs=1, mode="synchronous", num_workers=2, nb_classes=10).fit(train)
+    assert isinstance(transformer.get_model(), keras.Model)
+    transformer.save(str(tmp_path / "t"))
+    assert isinstance(load_ml_transformer(str(tmp_path / "t")).get_model(), keras.Model)
+
+
+def test_elephas_params_mixins_have_elephas_defaults():
+    from tusk.ml import params
+
+    assert params.HasMode().get_mode() == "asynchronous"
+    assert params.HasMetrics().get_metrics() == ["acc"]
+    assert params.HasNumberOfWorkers().get_num_workers() == 8
+    assert params.HasCategoricalLabels().get_categorical_labels() is True
+    assert params.HasInferenceBatchSize().get_inference_batch_size() is None
+    holder = params.HasEpochs()
+    assert holder.set_epochs(3) is holder and holder.get_epochs() == 3
+    with pytest.raises(KeyError):
+        params.HasKerasModelConfig().get_keras_model_config()

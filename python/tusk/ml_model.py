@@ -12,12 +12,17 @@ honoured) and returns an `ElephasTransformer` holding the trained weights and th
 `training_report` / `training_histories`.
 
 `ElephasTransformer.transform(df)` predicts in Rust per partition (`tusk.spark.inference`:
-`mapInArrow`, the model JSON and weights broadcast) and adds, for a classification loss,
-`outputCol` (the class index, a double; the probabilities instead with `predict_classes=False`)
-and `probabilityCol` (a vector); for a regression loss `outputCol` holds the output (a double for
-one output unit). Index and vector are made by Spark SQL functions, not Python.
+`mapInArrow`, the model JSON and weights broadcast) and adds `outputCol` as Elephas does: for
+a classifier the model's output vector (`array<double>`, e.g. the softmax probabilities), for
+a regression model its output (a double for one output unit). `model_type` (a `ModelType` or
+its name) says which; unset, the loss decides through `LossModelTypeMapper` (an unknown loss is
+a classifier's). With `predict_classes=True` a classifier's `outputCol` holds the class index
+(a double) and `probabilityCol` the probabilities (a vector). Index and vector are made by
+Spark SQL functions, not Python. `get_model()` returns a real Keras model when the estimator
+was given one, else a tusk.keras model.
 
-Persistence is Spark ML's (`save(path)`, `load(path)`, inside `Pipeline.save`/`PipelineModel.load`):
+Persistence is Spark ML's (`save(path)` replaces what is at `path`, as Elephas' did; `load(path)`;
+inside `Pipeline.save`/`PipelineModel.load`):
 the Params as Spark's JSON metadata, the weights as float32 chunks in Parquet under `path/data`
 (any Hadoop file system). `custom_objects` values that are not JSON (Python classes) are not
 saved: give them again after loading. Elephas wrote one `.h5` file; tusk writes a directory.
@@ -60,6 +65,7 @@ class ElephasEstimator(Estimator, ElephasEstimatorParams, MLWritable, MLReadable
         super().__init__()
         self._setDefault(**ESTIMATOR_DEFAULTS)
         self._initial = None  # (model JSON, flat weights) of a model object handed in
+        self.returns_keras = False  # get_model() gives a real Keras model (one was handed in)
         if model is not None:
             self._adopt(model, kwargs)
         self.set_params(**kwargs)
@@ -68,8 +74,10 @@ class ElephasEstimator(Estimator, ElephasEstimatorParams, MLWritable, MLReadable
         if isinstance(model, str):
             kwargs.setdefault("keras_model_config", model)
             return
+        from tusk.keras.interop import is_keras_model
         from tusk.spark.models import as_keras
 
+        self.returns_keras = is_keras_model(model)
         model = as_keras(model)
         text = model.to_json()
         kwargs.setdefault("keras_model_config", text)
@@ -88,13 +96,18 @@ class ElephasEstimator(Estimator, ElephasEstimatorParams, MLWritable, MLReadable
     setParams = set_params
 
     def get_model(self):
-        """The (uncompiled) tusk.keras model of `keras_model_config`, with the starting weights."""
+        """The (uncompiled) model of `keras_model_config` with the starting weights: a real
+        Keras model when the estimator was given one, else a tusk.keras model."""
+        model = self._tusk_model()
+        return model.to_keras() if self.returns_keras else model
+
+    def _tusk_model(self):
         text = self.get_keras_model_config()
         params = self._initial[1] if self._initial and self._initial[0] == text else None
         return _keras_model(text, self.get_custom_objects(), params)
 
     def _compiled_model(self):
-        model = self.get_model()
+        model = self._tusk_model()
         loss = self.get_loss()
         loss = [loss] if isinstance(loss, dict) else loss  # a dict alone would read as {output: loss}
         model.compile(optimizer=self.get_optimizer_config() or "rmsprop", loss=loss, metrics=self.get_metrics())
@@ -123,6 +136,12 @@ class ElephasEstimator(Estimator, ElephasEstimatorParams, MLWritable, MLReadable
             return slots
         return n
 
+    def _model_type(self):
+        """`model_type` when set, else what the loss trains (Elephas' `LossModelTypeMapper`)."""
+        if self.isSet("model_type"):
+            return self.get_model_type()
+        return cols.loss_kind(self.get_loss())
+
     def _fit(self, df):
         from tusk.spark_model import SparkModel
 
@@ -138,13 +157,18 @@ class ElephasEstimator(Estimator, ElephasEstimatorParams, MLWritable, MLReadable
             featuresCol=self.getFeaturesCol(), labelCol=self.getLabelCol(), outputCol=self.getOutputCol(),
             probabilityCol=self.getProbabilityCol(), custom_objects=self.get_custom_objects(),
             predict_classes=self.get_predict_classes(), inference_batch_size=self.get_inference_batch_size(),
-            model_type=cols.loss_kind(self.get_loss()))
+            model_type=self._model_type())
+        transformer.returns_keras = self.returns_keras
         transformer.training_report = spark_model.report
         transformer.training_histories = spark_model.training_histories
         return transformer
 
     def write(self):
         return _Writer(self)
+
+    def save(self, path):
+        """Saves to `path`, replacing what is there (as Elephas' `save` did)."""
+        self.write().overwrite().save(path)
 
     @classmethod
     def read(cls):
@@ -161,6 +185,7 @@ class ElephasTransformer(Model, ElephasTransformerParams, MLWritable, MLReadable
         self._set(**canonical(kwargs))
         self.training_config = training_config
         self.training_report, self.training_histories = None, []
+        self.returns_keras = False  # get_model() gives a real Keras model (the estimator was given one)
         self._params_flat, self._model = None, None
         if weights is not None:
             self.set_weights(weights)
@@ -180,10 +205,15 @@ class ElephasTransformer(Model, ElephasTransformerParams, MLWritable, MLReadable
     @property
     def weights(self):
         """The trained weights as Keras orders them (a list of numpy arrays)."""
-        return self.get_model().get_weights()
+        return self._tusk_model().get_weights()
 
     def get_model(self):
-        """The trained model (tusk.keras), compiled when the training config is known."""
+        """The trained model, compiled when the training config is known: a real Keras model
+        when the estimator was given one, else a tusk.keras model."""
+        model = self._tusk_model()
+        return model.to_keras() if self.returns_keras else model
+
+    def _tusk_model(self):
         key = (self.get_keras_model_config(), self.training_config)
         if self._model is None or self._model[0] != key:  # built again after a Param changed
             self._model = (key, _keras_model(key[0], self.get_custom_objects(), self._params_flat, key[1]))
@@ -194,22 +224,36 @@ class ElephasTransformer(Model, ElephasTransformerParams, MLWritable, MLReadable
 
         from tusk.spark.inference import predict_data_frame
 
-        core, tmp = self.get_model()._core, "__tusk_output"
+        core, tmp = self._tusk_model()._core, "__tusk_output"
         width = int(np.prod(core.output_shapes[0]))
         out = predict_data_frame(core, df, self.getFeaturesCol(), tmp, batch_size=self.get_inference_batch_size())
         y, output, probability = F.col(tmp).cast("array<double>"), self.getOutputCol(), self.getProbabilityCol()
-        if self.get_model_type() == "regression":
+        if self._kind() == "regression":
             return out.withColumn(output, y[0] if width == 1 else y).drop(tmp)
+        if not self.get_predict_classes():  # Elephas: the model's output vector, as array<double>
+            return out.withColumn(output, y).drop(tmp)
         if width == 1:  # one sigmoid unit: P(class 1)
             p = y[0]
             probs, index = F.array(1.0 - p, p), (p >= 0.5).cast("double")
         else:
             probs, index = y, cols.argmax(y)
         out = out.withColumn(probability, cols.to_vector(probs)) if probability else out
-        return out.withColumn(output, index if self.get_predict_classes() else probs).drop(tmp)
+        return out.withColumn(output, index).drop(tmp)
+
+    def _kind(self):
+        """`model_type` when set, else what the training loss trains; "classification" when
+        unknown (as Elephas)."""
+        if self.isDefined("model_type"):
+            return self.get_model_type()
+        loss = json.loads(self.training_config).get("loss") if self.training_config else None
+        return cols.loss_kind(loss)
 
     def write(self):
         return _Writer(self)
+
+    def save(self, path):
+        """Saves to `path`, replacing what is there (as Elephas' `save` did)."""
+        self.write().overwrite().save(path)
 
     @classmethod
     def read(cls):
@@ -246,7 +290,7 @@ class _Writer(MLWriter):
 
     def saveImpl(self, path):
         inst = self.instance
-        extra = {"tusk_format": 1}
+        extra = {"tusk_format": 1, "returns_keras": inst.returns_keras}
         if isinstance(inst, ElephasTransformer):
             extra.update(training_config=inst.training_config, training_report=inst.training_report)
         DefaultParamsWriter.saveMetadata(inst, path, self.sc, extraMetadata=extra, paramMap=_jsonable_params(inst))
@@ -270,6 +314,7 @@ class _Reader(MLReader):
         if metadata.get("tusk_format") and self._has_data(path):
             rows = self.sparkSession.read.parquet(f"{path}/data").orderBy("chunk").collect()
             flat = np.concatenate([np.frombuffer(bytes(r.data), dtype="<f4") for r in rows]).astype(np.float32)
+        instance.returns_keras = bool(metadata.get("returns_keras"))
         if isinstance(instance, ElephasTransformer):
             instance.training_config = metadata.get("training_config")
             instance.training_report = metadata.get("training_report")

@@ -11,6 +11,8 @@ given (it may hold Python classes; see `ml_model` for what is saved of it).
 from pyspark.ml.param import Param, Params, TypeConverters
 from pyspark.ml.param.shared import HasFeaturesCol, HasLabelCol, HasOutputCol, HasProbabilityCol
 
+from tusk import enums
+
 MODES = ("asynchronous", "synchronous", "hogwild")
 FREQUENCIES = ("epoch", "batch")
 
@@ -27,7 +29,7 @@ def _model_config(value):
 
 def _choice(choices):
     def convert(value):
-        value = TypeConverters.toString(value)
+        value = TypeConverters.toString(enums.value(value))
         if value not in choices:
             raise ValueError(f"'{value}': choose one of {', '.join(choices)}")
         return value
@@ -55,6 +57,15 @@ def _optimizer(value):
     return optimizers.get(value).get_config()
 
 
+def _model_type(value):
+    """A `ModelType` (or its name, any case) as the name "classification" or "regression"."""
+    name = getattr(value, "name", value)
+    name = TypeConverters.toString(name).lower()
+    if name not in ("classification", "regression"):
+        raise ValueError(f"model_type '{value}': choose ModelType.CLASSIFICATION or ModelType.REGRESSION")
+    return name
+
+
 def _identity(value):
     return value
 
@@ -79,16 +90,16 @@ ACCESSORS = {
     "validation_split": ("share of each worker's rows held out for validation", TypeConverters.toFloat, "set_validation_split", "get_validation_split"),
     "verbose": ("print a training summary when > 0", TypeConverters.toInt, "set_verbosity", "get_verbosity"),
     "custom_objects": ("names in the model config mapped to tusk built-ins", _identity, "set_custom_objects", "get_custom_objects"),
-    "predict_classes": ("outputCol holds the class index (else the probabilities)", TypeConverters.toBoolean, "set_predict_classes", "get_predict_classes"),
+    "predict_classes": ("outputCol holds the class index, probabilityCol the probabilities (else outputCol holds the model's output, as Elephas)", TypeConverters.toBoolean, "set_predict_classes", "get_predict_classes"),
     "inference_batch_size": ("batch size of transform's predictions", TypeConverters.toInt, "set_inference_batch_size", "get_inference_batch_size"),
-    "model_type": ("classification or regression (from the loss)", _choice(("classification", "regression")), "set_model_type", "get_model_type"),
+    "model_type": ("classification or regression (ModelType or its name; default: from the loss)", _model_type, "set_model_type", "get_model_type"),
 }
 
 ESTIMATOR_DEFAULTS = dict(mode="asynchronous", frequency="epoch", optimizer_config=None, loss="categorical_crossentropy",
                           metrics=["accuracy"], epochs=10, batch_size=32, num_workers=8, categorical=True, nb_classes=10,
-                          validation_split=0.1, verbose=0, custom_objects={}, predict_classes=True,
+                          validation_split=0.1, verbose=0, custom_objects={}, predict_classes=False,
                           inference_batch_size=256, outputCol="prediction")
-TRANSFORMER_DEFAULTS = dict(custom_objects={}, predict_classes=True, inference_batch_size=256, model_type="classification",
+TRANSFORMER_DEFAULTS = dict(custom_objects={}, predict_classes=False, inference_batch_size=256,
                             outputCol="prediction")
 #: Keyword aliases Elephas versions used.
 ALIASES = {"nb_epoch": "epochs", "optimizer": "optimizer_config"}
@@ -153,7 +164,7 @@ class ElephasTransformerParams(HasFeaturesCol, HasLabelCol, HasOutputCol, HasPro
     """Every Param of `ElephasTransformer`."""
 
 
-_with_params(ElephasEstimatorParams, [n for n in ACCESSORS if n != "model_type"])
+_with_params(ElephasEstimatorParams, list(ACCESSORS))
 _with_params(ElephasTransformerParams, ["keras_model_config", "custom_objects", "predict_classes", "inference_batch_size", "model_type"])
 
 

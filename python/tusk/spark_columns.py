@@ -10,17 +10,17 @@ JVM, row by row in Spark's own code, never in a Python loop.
   or null;
 - `one_hot(index_col, k)`: `array<double>` of length `k` with 1.0 at the (integer) index;
 - `to_vector(array_col)`: an array column as a Spark ML dense vector column;
-- `loss_kind(loss)`: "classification" or "regression" for a Keras loss (name, config dict).
+- `loss_kind(loss)`: "classification" or "regression" for a Keras loss (name, config dict,
+  function), as Elephas' `LossModelTypeMapper` says.
 """
 from typing import Union
 
 Kind = str
 
-#: Keras losses whose models predict classes (normalised: lower case, no underscores).
-CLASSIFICATION_LOSSES = frozenset((
-    "categoricalcrossentropy", "sparsecategoricalcrossentropy", "binarycrossentropy", "hinge", "squaredhinge",
-    "categoricalhinge", "kldivergence", "kld", "kullbackleiblerdivergence", "categoricalfocalcrossentropy",
-    "binaryfocalcrossentropy", "poisson",
+#: Losses of regression models, normalised (`loss_name`); any other loss is a classifier's.
+REGRESSION_LOSSES = frozenset((
+    "meansquarederror", "mse", "meanabsoluteerror", "mae", "cosineproximity", "cosinesimilarity",
+    "meanabsolutepercentageerror", "mape", "meansquaredlogarithmicerror", "msle", "logcosh", "huber", "huberloss",
 ))
 
 
@@ -93,5 +93,16 @@ def loss_name(loss: Union[str, dict, None]) -> str:
 
 
 def loss_kind(loss) -> Kind:
-    """ "classification" for a class-predicting Keras loss, else "regression"."""
-    return "classification" if loss_name(loss) in CLASSIFICATION_LOSSES else "regression"
+    """ "regression" for a loss registered so in `LossModelTypeMapper` (Elephas' table, plus
+    the user's `register_loss`), else "classification" (as Elephas treats an unknown loss)."""
+    from tusk.utils.model_utils import LossModelTypeMapper, ModelType
+
+    if isinstance(loss, (list, tuple)):
+        loss = loss[0] if loss else None
+    if isinstance(loss, dict):
+        loss = loss.get("class_name") or (loss.get("config") or {}).get("name")
+    mapper = LossModelTypeMapper()
+    kinds = {mapper.get_model_type(loss), mapper.get_model_type(loss_name(loss))}
+    if ModelType.REGRESSION in kinds or loss_name(loss) in REGRESSION_LOSSES:
+        return "regression"
+    return "classification"

@@ -1,4 +1,5 @@
-"""Elephas' `elephas.spark_model` on tusk: `SparkModel`, `SparkMLlibModel`, `load_spark_model`.
+"""Elephas' `elephas.spark_model` on tusk: `SparkModel`, `AsynchronousSparkModel`,
+`SparkMLlibModel`, `load_spark_model`.
 
 Only the import changes: `from tusk.spark_model import SparkModel` and the Elephas README runs
 as it is. `SparkModel(model, mode, frequency, ...)` wraps a compiled model (tusk.keras, a
@@ -20,7 +21,7 @@ import warnings
 
 import numpy as np
 
-from tusk import _tusk
+from tusk import _tusk, enums
 from tusk.spark import inference, models, runner
 from tusk.spark.partition_data import to_input_shape
 
@@ -57,6 +58,7 @@ class SparkModel:
             if alias in kwargs:
                 value = kwargs.pop(alias)
                 driver_optimizer = driver_optimizer if driver_optimizer is not None else value
+        mode, frequency = enums.value(mode), enums.value(frequency)
         if mode not in MODES:
             raise ValueError(f"mode '{mode}': choose from one of the modes: {', '.join(MODES)}")
         if frequency not in FREQUENCIES:
@@ -192,6 +194,17 @@ class SparkModel:
             json.dump({"class_name": type(self).__name__, "config": self.get_config()}, f, indent=2)
 
 
+class AsynchronousSparkModel(SparkModel):
+    """Elephas 7's name for a SparkModel trained through the parameter server: `mode`
+    asynchronous (default) or hogwild, per `frequency` epoch or batch."""
+
+    def __init__(self, model, num_workers=None, custom_objects=None, batch_size=32, mode="asynchronous",
+                 frequency="epoch", parameter_server_mode="http", port=None, **kwargs):
+        super().__init__(model, mode=mode, frequency=frequency, parameter_server_mode=parameter_server_mode,
+                         num_workers=num_workers, custom_objects=custom_objects, batch_size=batch_size, port=port,
+                         **kwargs)
+
+
 class SparkMLlibModel(SparkModel):
     """A SparkModel trained on RDDs of MLlib `LabeledPoint`s, predicting on MLlib vectors and
     matrices, as Elephas' SparkMLlibModel."""
@@ -229,7 +242,7 @@ def load_spark_model(file_name):
     if os.path.exists(path):
         with open(path) as f:
             saved = json.load(f)
-    classes = {"SparkModel": SparkModel, "SparkMLlibModel": SparkMLlibModel}
+    classes = {"SparkModel": SparkModel, "SparkMLlibModel": SparkMLlibModel, "AsynchronousSparkModel": AsynchronousSparkModel}
     if saved.get("class_name") not in classes:
         raise _tusk.FormatError(f"{path}: unknown class_name {saved.get('class_name')!r}")
     model = models.as_keras(_tusk.Model.load(file_name))

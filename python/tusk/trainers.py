@@ -23,7 +23,7 @@ epoch: `{"worker_id", "iteration", "history": [loss, *metrics], "logs": {...}}`)
 """
 import json
 import time
-from typing import List, Optional
+from typing import List, NamedTuple, Optional
 
 import numpy as np
 
@@ -60,6 +60,12 @@ def _getter(attribute):
 
 def _setter(attribute):
     return lambda self, value: setattr(self, attribute, value)
+
+
+class ParameterServerStats(NamedTuple):
+    """What dist-keras code reads of a trainer's parameter server after training."""
+
+    num_updates: int
 
 
 class Trainer:
@@ -104,6 +110,11 @@ class Trainer:
 
     def num_updates(self) -> int:
         return int((self.report or {}).get("updates", 0))
+
+    @property
+    def parameter_server(self):
+        """dist-keras' `trainer.parameter_server.num_updates`: the last run's server, as its counts."""
+        return ParameterServerStats(self.num_updates())
 
     # dist-keras' plain setters and getters; `parallelism_factor`: `num_workers * factor` Spark
     # tasks, each a worker of the server.
