@@ -6,6 +6,8 @@
 //! ([`Activation::needs_input`]). `log_softmax`, like `softmax`, works on rows.
 
 use crate::error::{Error, Result};
+use crate::traced;
+use serde_json::Value;
 use multiversion::multiversion;
 
 /// A Keras activation, by its Keras name.
@@ -34,6 +36,8 @@ pub enum Activation {
     LogSoftmax,
     /// `x * hard_sigmoid(x)` (Keras' `hard_silu`, alias `hard_swish`).
     HardSilu,
+    /// A Python function traced into an elementwise expression: its index in [`crate::traced`].
+    Traced(usize),
 }
 
 const SELU_ALPHA: f32 = 1.673_263_2;
@@ -96,12 +100,22 @@ impl Activation {
             Activation::Mish => "mish",
             Activation::LogSoftmax => "log_softmax",
             Activation::HardSilu => "hard_silu",
+            Activation::Traced(i) => traced::get(*i).name,
+        }
+    }
+
+    /// The activation as a layer config holds it: its name, or a traced function's
+    /// `{"class_name": "TracedActivation", ...}` (see [`crate::traced`]).
+    pub fn to_config(&self) -> Value {
+        match *self {
+            Activation::Traced(i) => traced::to_config(i),
+            _ => Value::String(self.name().into()),
         }
     }
 
     /// Whether backward needs the pre-activation input `z` (not derivable from `y`).
     pub fn needs_input(&self) -> bool {
-        matches!(self, Activation::Gelu | Activation::Swish { .. } | Activation::Mish | Activation::HardSilu)
+        matches!(self, Activation::Gelu | Activation::Swish { .. } | Activation::Mish | Activation::HardSilu | Activation::Traced(_))
     }
 
     /// `buf`: `z` in, `activation(z)` out. `row_len` is the softmax axis length.
@@ -112,6 +126,10 @@ impl Activation {
             Activation::Softmax => buf.chunks_exact_mut(row_len).for_each(softmax_row),
             Activation::LogSoftmax => buf.chunks_exact_mut(row_len).for_each(log_softmax_row),
             Activation::LeakyRelu(a) => buf.iter_mut().for_each(|v| *v = if *v > 0.0 { *v } else { a * *v }),
+            Activation::Traced(i) => {
+                let f = traced::get(i);
+                buf.iter_mut().for_each(|v| *v = f.expr.value(*v));
+            }
             other => buf.iter_mut().for_each(|v| *v = other.scalar(*v)),
         }
     }
@@ -135,6 +153,7 @@ impl Activation {
             Activation::Mish => x * softplus(x).tanh(),
             Activation::HardSilu => x * hard_sigmoid(x),
             Activation::Softmax | Activation::LogSoftmax => unreachable!("softmax is not elementwise"),
+            Activation::Traced(i) => traced::get(i).expr.value(x),
         }
     }
 
@@ -159,6 +178,12 @@ impl Activation {
                     for (d, yv) in dr.iter_mut().zip(yr) {
                         *d -= yv.exp() * sum;
                     }
+                }
+            }
+            Activation::Traced(i) => {
+                let f = traced::get(i);
+                for (d, &x) in dy.iter_mut().zip(z) {
+                    *d *= f.expr.dual(x).1;
                 }
             }
             Activation::Gelu | Activation::Swish { .. } | Activation::Mish | Activation::HardSilu => {

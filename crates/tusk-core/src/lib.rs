@@ -18,6 +18,7 @@ pub mod model;
 pub mod optimizers;
 pub mod presets;
 pub mod tensor;
+pub mod traced;
 pub mod train;
 
 pub use error::{Error, Result};

@@ -7,7 +7,8 @@ and training, evaluation and prediction run in Rust.
 
 Modules: ``layers``, ``models`` (``Model``, ``Sequential``, ``load_model``, ...),
 ``optimizers``, ``losses``, ``metrics``, ``callbacks``, ``activations``, ``initializers``,
-``regularizers``, ``utils``, ``backend``. ``from_keras`` converts a real Keras model.
+``regularizers``, ``utils``, ``backend``, ``ops`` (elementwise functions for custom
+activations, traced into an expression the Rust engine runs). ``from_keras`` converts a real Keras model.
 """
 from . import (
     activations,
@@ -18,6 +19,7 @@ from . import (
     losses,
     metrics,
     models,
+    ops,
     optimizers,
     regularizers,
     utils,
@@ -30,6 +32,6 @@ from .sequential import Sequential
 
 __all__ = [
     "Input", "InputLayer", "Model", "Sequential", "activations", "as_model", "backend", "callbacks", "from_keras",
-    "initializers", "layers", "load_model", "losses", "metrics", "model_from_json", "models", "optimizers",
+    "initializers", "layers", "load_model", "losses", "metrics", "model_from_json", "models", "ops", "optimizers",
     "regularizers", "to_keras", "utils",
 ]

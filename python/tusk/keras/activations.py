@@ -1,6 +1,12 @@
 """``tusk.keras.activations``: the activation names the Rust core implements, as named
 stand-ins so ``Dense(10, activation=activations.softmax)`` works as in Keras (a layer
-records the name; the maths is in Rust)."""
+records the name; the maths is in Rust). Inside a custom activation that is traced
+(``def f(x): return 2 * relu(x)``, see ``tracing``) the elementwise ones record themselves."""
+from . import tracing
+
+# Activation name -> the traced op it is (elementwise ones only).
+_TRACED_OPS = {"relu": "relu", "sigmoid": "sigmoid", "tanh": "tanh", "softplus": "softplus", "softsign": "softsign",
+               "exponential": "exp"}
 
 NAMES = ("linear", "relu", "sigmoid", "tanh", "softmax", "elu", "selu", "softplus", "softsign", "gelu",
          "swish", "silu", "leaky_relu", "hard_sigmoid", "exponential", "relu6", "mish", "log_softmax",
@@ -9,9 +15,18 @@ NAMES = ("linear", "relu", "sigmoid", "tanh", "softmax", "elu", "selu", "softplu
 
 def _named(name):
     def activation(x, *args, **kwargs):
+        if isinstance(x, tracing.Symbol):
+            if args or kwargs:
+                raise tracing.UnsupportedError(f"activation '{name}' with options inside a traced activation")
+            if name == "linear":
+                return x
+            if name in _TRACED_OPS:
+                return tracing.unary(_TRACED_OPS[name])(x)
+            return tracing.refused(name)(x)
         raise TypeError(f"tusk activations run in the Rust core; use '{name}' as a layer's activation")
 
     activation.__name__ = activation.__qualname__ = name
+    activation._tusk_activation = True
     return activation
 
 

@@ -1,5 +1,15 @@
-"""``tusk.keras.backend``: the few session-level Keras calls that make sense for tusk."""
+"""``tusk.keras.backend``: the session-level Keras calls that make sense for tusk, and Keras'
+backend functions (``sigmoid``, ``relu``, ``exp``, ``maximum``, ...) for custom activations:
+called on the symbolic input of a traced activation (see ``tracing``) they record the
+expression the Rust engine runs. Reductions (``mean``, ``sum``, ...) are refused by name there.
+"""
 from . import naming
+from .ops import (abs, clip, cos, exp, log, maximum, minimum, pow, relu, sigmoid, sin, softplus,  # noqa: F401,A004
+                  softsign, sqrt, square, tanh)
+from .tracing import refused
+
+mean, sum, max, min, prod, std, var, argmax, argmin = (  # noqa: A001
+    refused(n) for n in ("mean", "sum", "max", "min", "prod", "std", "var", "argmax", "argmin"))
 
 
 def clear_session(free_memory=True):
@@ -11,8 +21,17 @@ def image_data_format():
     return "channels_last"
 
 
+def image_dim_ordering():
+    """Keras 1's name: ``tf`` (channels last)."""
+    return "tf"
+
+
 def floatx():
     return "float32"
+
+
+def epsilon():
+    return 1e-7
 
 
 def backend():

@@ -2,9 +2,10 @@
 tusk.keras model with the same weights and compile settings) and ``to_keras`` (the reverse).
 Only these need the ``keras`` package; without it they raise a clear ``ImportError``.
 
-Python custom objects cannot run in Rust. ``resolve_custom_objects`` rewrites names that
-``custom_objects`` maps to built-in Keras layers or activations (aliases) and raises
-``UnsupportedError`` naming every other custom layer or activation in the model JSON.
+Python custom layers cannot run in Rust. ``resolve_custom_objects`` rewrites names that
+``custom_objects`` maps to built-in Keras layers or activations (aliases), traces Python
+activation functions it maps (``tracing``), and raises ``UnsupportedError`` naming every other
+custom layer or activation in the model JSON.
 """
 import json
 import os
@@ -17,6 +18,7 @@ from .activations import NAMES as ACTIVATIONS
 from .data import f32
 from .layers import LAYER_CLASSES
 from .layers.base import Layer
+from .tracing import activation_config
 from .utils import next_seed
 
 
@@ -46,12 +48,16 @@ def _builtin_layer(target):
     return None
 
 
-def _builtin_activation(target):
+def _builtin_activation(target, name):
+    """The config value for activation ``name`` that ``custom_objects`` maps to ``target``: a
+    built-in's name, or a Python function traced (``tracing``); None when there is none."""
     if isinstance(target, str):
         return target if target in ACTIVATIONS else None
-    name, module = getattr(target, "__name__", None), getattr(target, "__module__", "") or ""
-    if name in ACTIVATIONS and module.split(".")[0] in ("keras", "tensorflow", "tusk"):
-        return name
+    fname, module = getattr(target, "__name__", None), getattr(target, "__module__", "") or ""
+    if fname in ACTIVATIONS and module.split(".")[0] in ("keras", "tensorflow", "tusk"):
+        return fname
+    if callable(target) and not isinstance(target, type):
+        return activation_config(target, name)
     return None
 
 
@@ -84,20 +90,21 @@ def resolve_custom_objects(text, custom_objects=None):
             value = cfg.get(key)
             if isinstance(value, dict):  # a serialized Python function: custom
                 fname = value.get("config") if isinstance(value.get("config"), str) else value.get("class_name")
-                alias = _builtin_activation(_lookup(custom_objects, [value.get("registered_name"), fname]))
+                alias = _builtin_activation(_lookup(custom_objects, [value.get("registered_name"), fname]), fname)
                 if alias is not None:
                     cfg[key] = alias
                 else:
                     problems.append(f"activation '{fname}' of layer '{name}'")
             elif isinstance(value, str) and value in (custom_objects or {}):
-                alias = _builtin_activation(custom_objects[value])
+                alias = _builtin_activation(custom_objects[value], value)
                 if alias is not None:
                     cfg[key] = alias
                 elif value not in ACTIVATIONS:
                     problems.append(f"activation '{value}' of layer '{name}'")
     if problems:
         raise UnsupportedError("the model uses Python custom objects, which tusk cannot run: " + "; ".join(problems)
-                               + ". custom_objects may only map names to built-in Keras layers or activations.")
+                               + ". custom_objects may map names to built-in Keras layers or activations, or to "
+                               "elementwise activation functions (traced).")
     return json.dumps(spec)
 
 

@@ -15,6 +15,7 @@ from .._tusk import UnsupportedError
 from .data import f32
 from .graph import _walk, functional_json, graph_from_json
 from .layers.base import KerasTensor
+from .tracing import TRACED, keras_form
 from .training import Trainer
 from .utils import next_seed
 
@@ -209,8 +210,12 @@ class Model(Trainer):
         return int(self._core.n_params)
 
     def to_json(self, **kwargs):
+        """Keras' JSON of the model (a traced activation appears by its function's name, as
+        Keras writes it: read it back with ``custom_objects={name: function}``)."""
         text = self._core.to_json()
-        return json.dumps(json.loads(text), **kwargs) if kwargs else text
+        if TRACED not in text:
+            return json.dumps(json.loads(text), **kwargs) if kwargs else text
+        return json.dumps(keras_form(json.loads(text)), **kwargs)
 
     def to_yaml(self, **kwargs):
         """Keras 2's YAML architecture (removed from tf.keras 2.6): ``model_from_yaml`` reads it."""

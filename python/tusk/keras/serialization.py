@@ -61,16 +61,21 @@ def serialize_object(value, module):
 
 
 def activation_name(value):
-    """An activation argument as Keras 3 serializes it: a name (``None`` -> ``"linear"``)."""
+    """An activation argument as the layer config holds it: a name (``None`` -> ``"linear"``;
+    tusk's and Keras' own functions by name), or a Python function traced into an expression
+    (``tracing.activation_config``)."""
     if value is None:
         return "linear"
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict):
+    if isinstance(value, (str, dict)):
         return value
     name = getattr(value, "__name__", None)
-    if name is not None:
+    module = (getattr(value, "__module__", None) or "").split(".")[0]
+    if name is not None and (getattr(value, "_tusk_activation", False) or module in ("keras", "tensorflow")):
         return name
+    if callable(value):
+        from .tracing import activation_config
+
+        return activation_config(value)
     return jsonable(value)
 
 

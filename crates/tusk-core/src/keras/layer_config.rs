@@ -122,6 +122,9 @@ impl<'a> LayerConfig<'a> {
         match self.get(key) {
             None => Ok(Activation::Linear),
             Some(Value::String(s)) => Activation::parse(s).map_err(|e| Error::unsupported(format!("{}: {e}", self.who()))),
+            Some(v) if v.get("class_name").and_then(Value::as_str) == Some("TracedActivation") => {
+                crate::traced::from_config(v).map(Activation::Traced).map_err(|e| Error::unsupported(format!("{}: {e}", self.who())))
+            }
             Some(v) => Err(Error::unsupported(format!("{}: option {key}={v} (only activation names are supported)", self.who()))),
         }
     }

@@ -64,7 +64,7 @@ impl Layer for ActivationLayer {
                 m.insert("negative_slope".into(), (slope as f64).into());
             }
             a => {
-                m.insert("activation".into(), a.name().into());
+                m.insert("activation".into(), a.to_config());
             }
         }
         m

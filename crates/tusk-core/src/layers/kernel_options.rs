@@ -43,7 +43,7 @@ impl KernelOptions {
 /// Writes the shared options of a layer with `activation` and weights `params` (as made by
 /// [`KernelOptions::params`]) into its Keras config.
 pub fn write(m: &mut Map<String, Value>, activation: Activation, params: &[ParamSpec]) {
-    m.insert("activation".into(), activation.name().into());
+    m.insert("activation".into(), activation.to_config());
     m.insert("use_bias".into(), (params.len() > 1).into());
     m.insert("kernel_initializer".into(), params[0].init.to_config());
     let bias_init = params.get(1).map_or(Initializer::Zeros, |p| p.init.clone());

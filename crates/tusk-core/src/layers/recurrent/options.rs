@@ -157,9 +157,9 @@ impl RnnOptions {
         put("unroll", false.into());
         put("zero_output_for_mask", false.into());
         put("units", self.units.into());
-        put("activation", self.activation.name().into());
+        put("activation", self.activation.to_config());
         if self.cell != Cell::SimpleRnn {
-            put("recurrent_activation", self.recurrent_activation.name().into());
+            put("recurrent_activation", self.recurrent_activation.to_config());
         }
         put("use_bias", self.use_bias.into());
         put("kernel_initializer", self.params[0].init.to_config());

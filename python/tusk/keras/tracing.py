@@ -1,0 +1,132 @@
+"""Tracing a Python activation function into an expression the Rust engine runs.
+
+``def custom_activation(x): return sigmoid(x) + 1`` is called once on a :class:`Symbol`
+standing for its input; Python operators and the elementwise functions of
+``tusk.keras.backend``, ``tusk.keras.ops`` and ``tusk.keras.activations`` record what it
+computes. The result is the JSON expression of ``tusk_core::traced`` (``"x"``, numbers,
+``[op, arg]``, ``[op, left, right]``), which every worker evaluates and differentiates in Rust:
+no Python runs per element, per batch or on executors.
+
+:func:`activation_config` gives the layer-config value
+``{"class_name": "TracedActivation", "config": {"name", "expr"}}``; a function that uses
+something tracing cannot follow (a reduction, numpy, TensorFlow, a branch on values) gets an
+``UnsupportedError`` naming the function and what stopped it.
+"""
+import numbers
+
+from .._tusk import UnsupportedError
+
+TRACED = "TracedActivation"
+
+
+class Symbol:
+    """A symbolic elementwise tensor: an expression of the traced function's input."""
+
+    __array_priority__ = 1000  # numpy scalars defer to Symbol's operators
+
+    def __init__(self, expr):
+        self.expr = expr
+
+    def _bin(self, op, other, swap=False):
+        other = lift(other)
+        return Symbol([op, other.expr, self.expr] if swap else [op, self.expr, other.expr])
+
+    def __add__(self, o): return self._bin("add", o)  # noqa: E704
+    def __radd__(self, o): return self._bin("add", o, True)  # noqa: E704
+    def __sub__(self, o): return self._bin("sub", o)  # noqa: E704
+    def __rsub__(self, o): return self._bin("sub", o, True)  # noqa: E704
+    def __mul__(self, o): return self._bin("mul", o)  # noqa: E704
+    def __rmul__(self, o): return self._bin("mul", o, True)  # noqa: E704
+    def __truediv__(self, o): return self._bin("div", o)  # noqa: E704
+    def __rtruediv__(self, o): return self._bin("div", o, True)  # noqa: E704
+    def __pow__(self, o): return self._bin("pow", o)  # noqa: E704
+    def __rpow__(self, o): return self._bin("pow", o, True)  # noqa: E704
+    def __neg__(self): return Symbol(["neg", self.expr])  # noqa: E704
+    def __pos__(self): return self  # noqa: E704
+    def __abs__(self): return Symbol(["abs", self.expr])  # noqa: E704
+
+    def __bool__(self):
+        raise UnsupportedError("a traced activation cannot branch on its input's values (if/and/or/comparisons); "
+                               "use maximum/minimum/relu/clip instead")
+
+    def _compare(self, other):
+        self.__bool__()
+
+    __lt__ = __le__ = __gt__ = __ge__ = _compare
+
+    def __array__(self, *args, **kwargs):
+        raise UnsupportedError("a traced activation cannot call numpy on its input; use tusk.keras.ops/backend")
+
+    def __repr__(self):
+        return f"<Symbol {self.expr}>"
+
+
+def lift(value):
+    """A Symbol for a Symbol or a Python/numpy number."""
+    if isinstance(value, Symbol):
+        return value
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return Symbol(float(value))
+    raise UnsupportedError(f"a traced activation can combine its input only with numbers, not {type(value).__name__}")
+
+
+def unary(op):
+    """The function ``op(x)`` on a Symbol (for backend/ops/activations)."""
+
+    def apply(x):
+        return Symbol([op, lift(x).expr])
+
+    apply.__name__ = op
+    return apply
+
+
+def binary(op):
+    def apply(x, y):
+        return lift(x)._bin(op, y)
+
+    apply.__name__ = op
+    return apply
+
+
+def refused(name):
+    """A backend/ops function tracing does not follow (reductions, shape ops)."""
+
+    def apply(*args, **kwargs):
+        raise UnsupportedError(f"'{name}' in a traced activation: only elementwise functions of the input are "
+                               "supported (arithmetic, exp, log, sqrt, sigmoid, tanh, relu, maximum, ...)")
+
+    apply.__name__ = name
+    return apply
+
+
+def trace(fn, name=None):
+    """The JSON expression of ``fn`` (one argument, elementwise)."""
+    name = name or getattr(fn, "__name__", "custom_activation")
+    try:
+        out = fn(Symbol("x"))
+    except UnsupportedError as e:
+        raise UnsupportedError(f"activation '{name}' could not be traced: {e}") from None
+    except Exception as e:  # e.g. TensorFlow's sigmoid given a Symbol
+        raise UnsupportedError(f"activation '{name}' could not be traced ({type(e).__name__}: {e}); write it with "
+                               "tusk.keras.backend / tusk.keras.ops functions and Python operators") from None
+    if not isinstance(out, Symbol):
+        raise UnsupportedError(f"activation '{name}' could not be traced: it returned {type(out).__name__}, "
+                               "not an expression of its input")
+    return out.expr
+
+
+def activation_config(fn, name=None):
+    """The layer-config value of a traced Python activation."""
+    name = name or fn.__name__
+    return {"class_name": TRACED, "config": {"name": name, "expr": trace(fn, name)}}
+
+
+def keras_form(value):
+    """Layer configs as Keras writes them: a traced activation becomes its function's name."""
+    if isinstance(value, dict):
+        if value.get("class_name") == TRACED:
+            return value["config"]["name"]
+        return {k: keras_form(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [keras_form(v) for v in value]
+    return value
