@@ -88,3 +88,41 @@ def test_json_round_trip_with_custom_objects_keeps_keras_form():
 def test_what_cannot_be_traced_is_refused_by_name(fn, message):
     with pytest.raises(UnsupportedError, match=message):
         Dense(2, activation=fn)
+
+
+def mse_by_hand(y_true, y_pred):
+    return K.mean(K.square(y_pred - y_true), axis=-1)
+
+
+def summed_abs(y_true, y_pred):
+    return ops.sum(ops.abs(y_pred - y_true), axis=-1)
+
+
+def test_traced_loss_equals_its_builtin_twin():
+    """A hand-written MSE trains exactly as the built-in one; a summed loss is k times larger."""
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(32, 3)).astype("float32")
+    y = rng.normal(size=(32, 4)).astype("float32")
+    runs = []
+    for loss in ("mse", mse_by_hand):
+        model = dense_model("tanh")
+        model.compile(SGD(0.05), loss)
+        model.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
+        runs.append((model.evaluate(x, y, verbose=0), model.get_weights()))
+    assert runs[0][0] == pytest.approx(runs[1][0], rel=1e-5)
+    for a, b in zip(runs[0][1], runs[1][1]):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    mae = dense_model("tanh")
+    mae.compile(SGD(0.0), "mae")
+    summed = dense_model("tanh")
+    summed.compile(SGD(0.0), summed_abs)
+    assert summed.evaluate(x, y, verbose=0) == pytest.approx(4 * mae.evaluate(x, y, verbose=0), rel=1e-5)
+
+
+def test_traced_loss_refusals():
+    with pytest.raises(UnsupportedError, match="axis=0"):
+        Sequential([Dense(1, input_dim=1)]).compile("sgd", lambda t, p: K.mean(p - t, axis=0))
+    with pytest.raises(UnsupportedError, match="last step"):
+        Sequential([Dense(1, input_dim=1)]).compile("sgd", lambda t, p: K.mean(p - t, axis=-1) * 2)
+    with pytest.raises(UnsupportedError, match="y_pred"):
+        Sequential([Dense(1, input_dim=1)]).compile("sgd", lambda t, p: K.square(t))

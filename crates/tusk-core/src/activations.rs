@@ -108,7 +108,7 @@ impl Activation {
     /// `{"class_name": "TracedActivation", ...}` (see [`crate::traced`]).
     pub fn to_config(&self) -> Value {
         match *self {
-            Activation::Traced(i) => traced::to_config(i),
+            Activation::Traced(i) => traced::to_config(i, "TracedActivation"),
             _ => Value::String(self.name().into()),
         }
     }
@@ -128,7 +128,7 @@ impl Activation {
             Activation::LeakyRelu(a) => buf.iter_mut().for_each(|v| *v = if *v > 0.0 { *v } else { a * *v }),
             Activation::Traced(i) => {
                 let f = traced::get(i);
-                buf.iter_mut().for_each(|v| *v = f.expr.value(*v));
+                buf.iter_mut().for_each(|v| *v = f.expr.value(*v, 0.0));
             }
             other => buf.iter_mut().for_each(|v| *v = other.scalar(*v)),
         }
@@ -153,7 +153,7 @@ impl Activation {
             Activation::Mish => x * softplus(x).tanh(),
             Activation::HardSilu => x * hard_sigmoid(x),
             Activation::Softmax | Activation::LogSoftmax => unreachable!("softmax is not elementwise"),
-            Activation::Traced(i) => traced::get(i).expr.value(x),
+            Activation::Traced(i) => traced::get(i).expr.value(x, 0.0),
         }
     }
 
@@ -183,7 +183,7 @@ impl Activation {
             Activation::Traced(i) => {
                 let f = traced::get(i);
                 for (d, &x) in dy.iter_mut().zip(z) {
-                    *d *= f.expr.dual(x).1;
+                    *d *= f.expr.dual(x, 0.0).1;
                 }
             }
             Activation::Gelu | Activation::Swish { .. } | Activation::Mish | Activation::HardSilu => {

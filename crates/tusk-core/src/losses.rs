@@ -7,6 +7,7 @@
 
 use crate::activations::{sigmoid, softplus, Activation};
 use crate::error::{Error, Result};
+use crate::traced;
 use serde_json::{json, Value};
 
 /// Keras' clipping epsilon for probabilities.
@@ -20,6 +21,9 @@ pub enum Loss {
     MeanSquaredError,
     MeanAbsoluteError,
     Huber { delta: f32 },
+    /// A Python loss traced into an expression of `(y_pred, y_true)` per value
+    /// ([`crate::traced`]), averaged (`sum: false`) or summed over each row's last axis.
+    Traced { index: usize, sum: bool },
 }
 
 impl Loss {
@@ -31,6 +35,14 @@ impl Loss {
             Value::Object(o) => (o.get("class_name").and_then(Value::as_str).unwrap_or(""), o.get("config").unwrap_or(&Value::Null)),
             _ => return Err(Error::config(format!("loss must be a name or an object, got {v}"))),
         };
+        if name == "TracedLoss" {
+            let sum = match cfg.get("reduction").and_then(Value::as_str).unwrap_or("mean") {
+                "mean" => false,
+                "sum" => true,
+                other => return Err(Error::unsupported(format!("traced loss: reduction '{other}' over the last axis (mean or sum)"))),
+            };
+            return Ok(Loss::Traced { index: traced::from_config(v)?, sum });
+        }
         let from_logits = cfg.get("from_logits").and_then(Value::as_bool).unwrap_or(false);
         if let Some(s) = cfg.get("label_smoothing").and_then(Value::as_f64).filter(|&s| s != 0.0) {
             return Err(Error::unsupported(format!("loss {name}: label_smoothing={s}")));
@@ -58,6 +70,7 @@ impl Loss {
             Loss::SparseCategoricalCrossentropy { .. } => "sparse_categorical_crossentropy",
             Loss::BinaryCrossentropy { .. } => "binary_crossentropy",
             Loss::MeanSquaredError => "mean_squared_error",
+            Loss::Traced { index, .. } => traced::get(*index).name,
             Loss::MeanAbsoluteError => "mean_absolute_error",
             Loss::Huber { .. } => "huber",
         }
@@ -70,6 +83,11 @@ impl Loss {
                 json!({"class_name": self.name(), "config": {"from_logits": from_logits}})
             }
             Loss::Huber { delta } => json!({"class_name": "huber", "config": {"delta": delta}}),
+            Loss::Traced { index, sum } => {
+                let mut c = traced::to_config(*index, "TracedLoss");
+                c["config"]["reduction"] = json!(if *sum { "sum" } else { "mean" });
+                c
+            }
             _ => json!(self.name()),
         }
     }
@@ -174,6 +192,12 @@ impl Loss {
                 Loss::BinaryCrossentropy { from_logits } => elementwise(p, t, g, inv_rows, |y, t| binary(y, t, from_logits)),
                 Loss::MeanSquaredError => elementwise(p, t, g, inv_rows, |y, t| ((y - t) * (y - t), 2.0 * (y - t))),
                 Loss::MeanAbsoluteError => elementwise(p, t, g, inv_rows, |y, t| ((y - t).abs(), (y - t).signum() * ((y - t) != 0.0) as u8 as f32)),
+                Loss::Traced { index, sum } => {
+                    let f = traced::get(index);
+                    // `elementwise` averages over the row; a sum is that mean times k.
+                    let scale = if sum { k as f32 } else { 1.0 };
+                    elementwise(p, t, g, inv_rows * scale, |y, t| f.expr.dual(y, t)) * scale as f64
+                }
                 Loss::Huber { delta } => elementwise(p, t, g, inv_rows, |y, t| {
                     let e = y - t;
                     if e.abs() <= delta {
@@ -283,4 +307,28 @@ fn sparse_categorical(y: &[f32], c: usize, from_logits: bool, g: Option<&mut [f3
         }
     }
     loss
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn traced_loss_matches_its_builtin_twin_and_sums() {
+        // def loss(y_true, y_pred): return mean(square(y_pred - y_true), axis=-1)
+        let cfg = |reduction: &str| json!({"class_name": "TracedLoss", "config": {"name": "mse_by_hand", "expr": ["square", ["sub", "x", "t"]], "reduction": reduction}});
+        let traced = Loss::from_config(&cfg("mean")).unwrap();
+        let (p, t) = ([0.2f32, -1.0, 0.5, 3.0, 0.0, 1.5], [0.0f32, 1.0, 0.5, 2.0, -1.0, 1.0]);
+        let (mut g1, mut g2) = ([0.0f32; 6], [0.0f32; 6]);
+        let a = traced.compute(&p, &t, 3, Some(&mut g1)).unwrap();
+        let b = Loss::MeanSquaredError.compute(&p, &t, 3, Some(&mut g2)).unwrap();
+        assert!((a - b).abs() < 1e-6, "{a} vs {b}");
+        assert!(g1.iter().zip(&g2).all(|(x, y)| (x - y).abs() < 1e-6));
+        let summed = Loss::from_config(&cfg("sum")).unwrap();
+        let mut g3 = [0.0f32; 6];
+        let s = summed.compute(&p, &t, 3, Some(&mut g3)).unwrap();
+        assert!((s - 3.0 * b).abs() < 1e-5 && g3.iter().zip(&g2).all(|(x, y)| (x - 3.0 * y).abs() < 1e-5));
+        assert_eq!(Loss::from_config(&traced.to_config()).unwrap(), traced);
+        assert!(Loss::from_config(&cfg("max")).unwrap_err().to_string().contains("max"));
+    }
 }

@@ -1,14 +1,17 @@
-//! Elementwise activation functions written in Python (`def f(x): return sigmoid(x) + 1`),
-//! traced once over symbolic tensors into an [`Expr`] that Rust evaluates and differentiates.
+//! Functions written in Python and traced once over symbolic tensors into an [`Expr`] that
+//! Rust evaluates and differentiates: elementwise activations (`def f(x): return sigmoid(x) + 1`)
+//! and losses (`def loss(y_true, y_pred): return mean(square(y_pred - y_true), axis=-1)`).
 //!
-//! Shape contract: an expression maps one `f32` to one `f32` (it is applied to every element
-//! of a layer's output); reductions are refused when tracing. The derivative is exact, by
-//! forward-mode dual numbers over the same tree.
+//! Shape contract: an expression maps one prediction value `x` (and, for a loss, the target
+//! value `t` at the same position) to one `f32`; an activation applies it to every element of a
+//! layer's output, a loss averages (or sums) it over each row's last axis, then over rows. The
+//! derivative with respect to `x` is exact, by forward-mode dual numbers over the same tree.
 //!
-//! JSON (as the Python tracer writes it): `"x"` the input, a number a constant, and
-//! `[op, arg]` or `[op, left, right]` with the ops of [`Unary`] and [`Binary`] by their
-//! snake-case names. In a layer config the activation is
-//! `{"class_name": "TracedActivation", "config": {"name": <the function's name>, "expr": ...}}`.
+//! JSON (as the Python tracer writes it): `"x"` the input (prediction), `"t"` the target, a
+//! number a constant, and `[op, arg]` or `[op, left, right]` with the ops of [`Unary`] and
+//! [`Binary`] by their snake-case names. In a layer config an activation is
+//! `{"class_name": "TracedActivation", "config": {"name": <the function's name>, "expr": ...}}`;
+//! a loss is `{"class_name": "TracedLoss", "config": {"name", "expr", "reduction": "mean"|"sum"}}`.
 //!
 //! Traced activations are interned process-wide ([`intern`]), so that [`crate::activations::Activation`]
 //! stays a small `Copy` value that names its expression by index.
@@ -59,6 +62,7 @@ const BINARY: [(&str, Binary); 7] = [
 #[derive(Clone, Debug, PartialEq)]
 pub enum Expr {
     Input,
+    Target,
     Const(f32),
     Unary(Unary, Box<Expr>),
     Binary(Binary, Box<Expr>, Box<Expr>),
@@ -69,6 +73,7 @@ impl Expr {
         let bad = || Error::config(format!("traced activation: cannot read expression {v}"));
         match v {
             Value::String(s) if s == "x" => Ok(Expr::Input),
+            Value::String(s) if s == "t" => Ok(Expr::Target),
             Value::Number(n) => Ok(Expr::Const(n.as_f64().ok_or_else(bad)? as f32)),
             Value::Array(items) => {
                 let op = items.first().and_then(Value::as_str).ok_or_else(bad)?;
@@ -85,29 +90,41 @@ impl Expr {
     pub fn to_json(&self) -> Value {
         match self {
             Expr::Input => json!("x"),
+            Expr::Target => json!("t"),
             Expr::Const(c) => json!(c),
             Expr::Unary(u, a) => json!([UNARY.iter().find(|e| e.1 == *u).map(|e| e.0), a.to_json()]),
             Expr::Binary(b, l, r) => json!([BINARY.iter().find(|e| e.1 == *b).map(|e| e.0), l.to_json(), r.to_json()]),
         }
     }
 
-    /// `f(x)`.
-    pub fn value(&self, x: f32) -> f32 {
-        self.dual(x).0
+    /// Whether the expression reads the target `t` (only a loss may).
+    pub fn uses_target(&self) -> bool {
+        match self {
+            Expr::Target => true,
+            Expr::Input | Expr::Const(_) => false,
+            Expr::Unary(_, a) => a.uses_target(),
+            Expr::Binary(_, l, r) => l.uses_target() || r.uses_target(),
+        }
     }
 
-    /// `(f(x), f'(x))`.
-    pub fn dual(&self, x: f32) -> (f32, f32) {
+    /// `f(x, t)`.
+    pub fn value(&self, x: f32, t: f32) -> f32 {
+        self.dual(x, t).0
+    }
+
+    /// `(f(x, t), ∂f/∂x)`.
+    pub fn dual(&self, x: f32, t: f32) -> (f32, f32) {
         match self {
             Expr::Input => (x, 1.0),
+            Expr::Target => (t, 0.0),
             Expr::Const(c) => (*c, 0.0),
             Expr::Unary(u, a) => {
-                let (v, d) = a.dual(x);
+                let (v, d) = a.dual(x, t);
                 let (f, df) = unary(*u, v);
                 (f, df * d)
             }
             Expr::Binary(b, l, r) => {
-                let ((a, da), (c, dc)) = (l.dual(x), r.dual(x));
+                let ((a, da), (c, dc)) = (l.dual(x, t), r.dual(x, t));
                 match b {
                     Binary::Add => (a + c, da + dc),
                     Binary::Sub => (a - c, da - dc),
@@ -179,16 +196,22 @@ pub fn get(index: usize) -> Arc<Traced> {
     REGISTRY.read().expect("traced registry")[index].clone()
 }
 
-/// Reads `{"class_name": "TracedActivation", "config": {"name", "expr"}}`; its index.
+/// Reads `{"class_name": "TracedActivation" | "TracedLoss", "config": {"name", "expr", ...}}`;
+/// its index. An activation's expression may not read the target.
 pub fn from_config(v: &Value) -> Result<usize> {
     let cfg = &v["config"];
-    let name = cfg["name"].as_str().ok_or_else(|| Error::config(format!("traced activation without a name: {v}")))?;
-    Ok(intern(name, Expr::from_json(&cfg["expr"])?))
+    let name = cfg["name"].as_str().ok_or_else(|| Error::config(format!("traced function without a name: {v}")))?;
+    let expr = Expr::from_json(&cfg["expr"])?;
+    if v["class_name"] == "TracedActivation" && expr.uses_target() {
+        return Err(Error::config(format!("traced activation '{name}' reads a target (only a loss has one)")));
+    }
+    Ok(intern(name, expr))
 }
 
-pub fn to_config(index: usize) -> Value {
+/// `{"class_name": class_name, "config": {"name", "expr"}}` of the traced function at `index`.
+pub fn to_config(index: usize, class_name: &str) -> Value {
     let t = get(index);
-    json!({"class_name": "TracedActivation", "config": {"name": t.name, "expr": t.expr.to_json()}})
+    json!({"class_name": class_name, "config": {"name": t.name, "expr": t.expr.to_json()}})
 }
 
 #[cfg(test)]
@@ -201,9 +224,12 @@ mod tests {
         let v = json!(["add", ["sigmoid", "x"], 1.0]);
         let e = Expr::from_json(&v).unwrap();
         assert_eq!(e.to_json(), v);
-        assert!((e.value(0.0) - 1.5).abs() < 1e-7);
+        assert!((e.value(0.0, 0.0) - 1.5).abs() < 1e-7);
         let e = Expr::from_json(&json!(["mul", 2.0, ["relu", "x"]])).unwrap();
-        assert_eq!((e.value(-1.0), e.value(3.0)), (0.0, 6.0));
+        assert_eq!((e.value(-1.0, 0.0), e.value(3.0, 0.0)), (0.0, 6.0));
+        let se = Expr::from_json(&json!(["square", ["sub", "x", "t"]])).unwrap();
+        assert!(se.uses_target() && !e.uses_target());
+        assert_eq!(se.dual(3.0, 1.0), (4.0, 4.0));
     }
 
     #[test]
@@ -216,14 +242,15 @@ mod tests {
             json!(["sub", ["log", ["add", ["sqrt", ["square", "x"]], 2.0]], ["cos", ["sin", "x"]]]),
             json!(["maximum", ["mul", 0.1, "x"], ["softsign", "x"]]),
             json!(["pow", 2.0, ["minimum", "x", 1.0]]),
+            json!(["mul", "t", ["log", ["add", ["sigmoid", "x"], 0.001]]]),
         ];
         for v in &exprs {
             let e = Expr::from_json(v).unwrap();
             for x in [-2.3f32, -0.7, 0.4, 1.9] {
                 let h = 1e-3f64;
-                let f = |x: f64| e.value(x as f32) as f64;
+                let f = |x: f64| e.value(x as f32, 0.7) as f64;
                 let numeric = (f(x as f64 + h) - f(x as f64 - h)) / (2.0 * h);
-                let analytic = e.dual(x).1 as f64;
+                let analytic = e.dual(x, 0.7).1 as f64;
                 assert!((numeric - analytic).abs() < 2e-2 * (1.0 + analytic.abs()), "{v} at {x}: {analytic} vs {numeric}");
             }
         }
@@ -241,6 +268,8 @@ mod tests {
         let e = Expr::from_json(&json!(["mul", 3.0, "x"])).unwrap();
         let (a, b) = (intern("triple", e.clone()), intern("triple", e));
         assert_eq!(a, b);
-        assert_eq!(to_config(a)["config"]["name"], "triple");
+        assert_eq!(to_config(a, "TracedActivation")["config"]["name"], "triple");
+        let loss = json!({"class_name": "TracedActivation", "config": {"name": "l", "expr": ["sub", "x", "t"]}});
+        assert!(from_config(&loss).unwrap_err().to_string().contains("target"));
     }
 }

@@ -1,15 +1,17 @@
 """``tusk.keras.backend``: the session-level Keras calls that make sense for tusk, and Keras'
 backend functions (``sigmoid``, ``relu``, ``exp``, ``maximum``, ...) for custom activations:
 called on the symbolic input of a traced activation (see ``tracing``) they record the
-expression the Rust engine runs. Reductions (``mean``, ``sum``, ...) are refused by name there.
+expression the Rust engine runs. ``mean``/``sum`` over the last axis may end a traced loss;
+other reductions are refused by name.
 """
 from . import naming
 from .ops import (abs, clip, cos, exp, log, maximum, minimum, pow, relu, sigmoid, sin, softplus,  # noqa: F401,A004
                   softsign, sqrt, square, tanh)
+from .ops import mean, sum  # noqa: F401,A004
 from .tracing import refused
 
-mean, sum, max, min, prod, std, var, argmax, argmin = (  # noqa: A001
-    refused(n) for n in ("mean", "sum", "max", "min", "prod", "std", "var", "argmax", "argmin"))
+max, min, prod, std, var, argmax, argmin = (  # noqa: A001
+    refused(n) for n in ("max", "min", "prod", "std", "var", "argmax", "argmin"))
 
 
 def clear_session(free_memory=True):

@@ -76,6 +76,7 @@ def _name_function(name):
         raise TypeError(f"tusk losses are computed by the Rust core; pass '{name}' to model.compile")
 
     loss.__name__ = loss.__qualname__ = name
+    loss._tusk_loss = True
     return loss
 
 
@@ -102,11 +103,18 @@ def serialize(loss):
     if isinstance(loss, dict):
         if loss.get("class_name") == "function":  # a serialized Keras loss function
             return loss.get("config")
+        if loss.get("class_name") == "TracedLoss":
+            return loss
         return {"class_name": loss["class_name"], "config": loss.get("config") or {}}
     if hasattr(loss, "get_config"):  # a real Keras loss object
         return {"class_name": type(loss).__name__, "config": loss.get_config()}
     if callable(loss) and hasattr(loss, "__name__"):
-        return loss.__name__
+        module = (getattr(loss, "__module__", None) or "").split(".")[0]
+        if getattr(loss, "_tusk_loss", False) or module in ("keras", "tensorflow"):
+            return loss.__name__
+        from .tracing import loss_config
+
+        return loss_config(loss)  # a Python loss: traced into an expression Rust runs
     raise ValueError(f"cannot interpret {loss!r} as a loss")
 
 

@@ -1,22 +1,28 @@
-"""Tracing a Python activation function into an expression the Rust engine runs.
+"""Tracing a Python activation or loss function into an expression the Rust engine runs.
 
 ``def custom_activation(x): return sigmoid(x) + 1`` is called once on a :class:`Symbol`
 standing for its input; Python operators and the elementwise functions of
 ``tusk.keras.backend``, ``tusk.keras.ops`` and ``tusk.keras.activations`` record what it
-computes. The result is the JSON expression of ``tusk_core::traced`` (``"x"``, numbers,
-``[op, arg]``, ``[op, left, right]``), which every worker evaluates and differentiates in Rust:
-no Python runs per element, per batch or on executors.
+computes. The result is the JSON expression of ``tusk_core::traced`` (``"x"``, ``"t"``,
+numbers, ``[op, arg]``, ``[op, left, right]``), which every worker evaluates and differentiates
+in Rust: no Python runs per element, per batch or on executors.
 
-:func:`activation_config` gives the layer-config value
-``{"class_name": "TracedActivation", "config": {"name", "expr"}}``; a function that uses
-something tracing cannot follow (a reduction, numpy, TensorFlow, a branch on values) gets an
-``UnsupportedError`` naming the function and what stopped it.
+A loss ``def loss(y_true, y_pred)`` is traced with ``y_true`` as ``"t"`` and ``y_pred`` as
+``"x"``; it may end in one reduction over the last axis (``mean(..., axis=-1)`` or
+``sum(..., axis=-1)``, a :class:`Reduced`); an elementwise result is averaged, as Keras does.
+
+:func:`activation_config` and :func:`loss_config` give the config values
+``{"class_name": "TracedActivation" | "TracedLoss", "config": {"name", "expr", ...}}``; a
+function that uses something tracing cannot follow (a reduction anywhere but at a loss' end,
+numpy, TensorFlow, a branch on values) gets an ``UnsupportedError`` naming the function and what
+stopped it.
 """
 import numbers
 
 from .._tusk import UnsupportedError
 
 TRACED = "TracedActivation"
+TRACED_LOSS = "TracedLoss"
 
 
 class Symbol:
@@ -61,10 +67,42 @@ class Symbol:
         return f"<Symbol {self.expr}>"
 
 
+class Reduced:
+    """``mean``/``sum`` of a Symbol over the last axis: only a loss' final result."""
+
+    def __init__(self, op, symbol):
+        self.op, self.symbol = op, symbol
+
+    def _refuse(self, *args):
+        raise UnsupportedError(f"'{self.op}' can only be the last step of a traced loss (mean(..., axis=-1) or "
+                               "sum(..., axis=-1)), not combined further")
+
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __rtruediv__ = _refuse
+    __pow__ = __rpow__ = __neg__ = __bool__ = _refuse
+
+
+def reduction(op):
+    """``mean``/``sum`` for backend/ops: a :class:`Reduced` over the last axis of a Symbol."""
+    axes = (-1, None) if op == "mean" else (-1,)
+
+    def apply(x, axis=None, keepdims=False):
+        if isinstance(axis, (list, tuple)) and len(axis) == 1:
+            axis = axis[0]
+        if axis not in axes:
+            raise UnsupportedError(f"'{op}' over axis={axis!r} in a traced function (only axis=-1"
+                                   f"{' or None' if None in axes else ''}, at a loss' end)")
+        return Reduced(op, lift(x))
+
+    apply.__name__ = op
+    return apply
+
+
 def lift(value):
     """A Symbol for a Symbol or a Python/numpy number."""
     if isinstance(value, Symbol):
         return value
+    if isinstance(value, Reduced):
+        value._refuse()
     if isinstance(value, numbers.Real) and not isinstance(value, bool):
         return Symbol(float(value))
     raise UnsupportedError(f"a traced activation can combine its input only with numbers, not {type(value).__name__}")
@@ -99,32 +137,54 @@ def refused(name):
     return apply
 
 
-def trace(fn, name=None):
-    """The JSON expression of ``fn`` (one argument, elementwise)."""
-    name = name or getattr(fn, "__name__", "custom_activation")
+def _call(fn, what, name, *symbols):
     try:
-        out = fn(Symbol("x"))
+        return fn(*symbols)
     except UnsupportedError as e:
-        raise UnsupportedError(f"activation '{name}' could not be traced: {e}") from None
+        raise UnsupportedError(f"{what} '{name}' could not be traced: {e}") from None
     except Exception as e:  # e.g. TensorFlow's sigmoid given a Symbol
-        raise UnsupportedError(f"activation '{name}' could not be traced ({type(e).__name__}: {e}); write it with "
+        raise UnsupportedError(f"{what} '{name}' could not be traced ({type(e).__name__}: {e}); write it with "
                                "tusk.keras.backend / tusk.keras.ops functions and Python operators") from None
+
+
+def _expression(out, what, name):
     if not isinstance(out, Symbol):
-        raise UnsupportedError(f"activation '{name}' could not be traced: it returned {type(out).__name__}, "
-                               "not an expression of its input")
+        raise UnsupportedError(f"{what} '{name}' could not be traced: it returned {type(out).__name__}, "
+                               "not an elementwise expression of its input")
     return out.expr
 
 
 def activation_config(fn, name=None):
-    """The layer-config value of a traced Python activation."""
+    """The layer-config value of a traced Python activation ``fn(x)``."""
     name = name or fn.__name__
-    return {"class_name": TRACED, "config": {"name": name, "expr": trace(fn, name)}}
+    out = _call(fn, "activation", name, Symbol("x"))
+    if isinstance(out, Reduced):
+        raise UnsupportedError(f"activation '{name}' could not be traced: '{out.op}' (a reduction) in an "
+                               "activation; only elementwise functions of the input are supported")
+    return {"class_name": TRACED, "config": {"name": name, "expr": _expression(out, "activation", name)}}
+
+
+def loss_config(fn, name=None):
+    """The training-config loss of a traced Python loss ``fn(y_true, y_pred)``."""
+    name = name or fn.__name__
+    out = _call(fn, "loss", name, Symbol("t"), Symbol("x"))
+    op = "mean"
+    if isinstance(out, Reduced):
+        op, out = out.op, out.symbol
+    expr = _expression(out, "loss", name)
+    if not _reads(expr, "x"):
+        raise UnsupportedError(f"loss '{name}' could not be traced: it does not depend on y_pred")
+    return {"class_name": TRACED_LOSS, "config": {"name": name, "expr": expr, "reduction": op}}
+
+
+def _reads(expr, leaf):
+    return expr == leaf or (isinstance(expr, list) and any(_reads(e, leaf) for e in expr[1:]))
 
 
 def keras_form(value):
-    """Layer configs as Keras writes them: a traced activation becomes its function's name."""
+    """Configs as Keras writes them: a traced activation or loss becomes its function's name."""
     if isinstance(value, dict):
-        if value.get("class_name") == TRACED:
+        if value.get("class_name") in (TRACED, TRACED_LOSS):
             return value["config"]["name"]
         return {k: keras_form(v) for k, v in value.items()}
     if isinstance(value, list):
