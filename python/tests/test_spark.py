@@ -205,3 +205,32 @@ def test_a_task_killed_mid_training_is_retried(fashion):
             assert 0 <= run["failed_attempt_commits"] < run["full_run_commits"], run
         assert run["statuses"] == ["done", "done"], run
         assert run["accuracy"] > 0.72, run
+
+
+def _plus_one_sigmoid(x):
+    from tusk.keras.backend import sigmoid
+
+    return sigmoid(x) + 1
+
+
+@pytest.mark.parametrize("mode", ["synchronous", "asynchronous", "hogwild"])
+def test_custom_activation_model_on_scalar_features(sc, mode):
+    """Elephas' custom-model test, the imports changed: a Python activation (traced, run in Rust
+    on every executor), one feature per RDD element given as a bare number, Keras 2's positional
+    metrics."""
+    from tusk.keras.layers import Dense
+    from tusk.keras.models import Sequential
+    from tusk.keras.optimizers import SGD
+
+    rng = np.random.default_rng(0)
+    x = rng.random(100)
+    y = (x > 0.5).astype("float32")
+    model = Sequential([Dense(1, input_dim=1, activation=_plus_one_sigmoid), Dense(1, activation="sigmoid")])
+    model.compile(SGD(learning_rate=0.1), "binary_crossentropy", ["acc"])
+    spark_model = SparkModel(model, frequency="epoch", mode=mode, custom_objects={"_plus_one_sigmoid": _plus_one_sigmoid})
+    spark_model.fit(to_simple_rdd(sc, x, y), epochs=1, batch_size=16, verbose=0, validation_split=0.1)
+    predictions = spark_model.predict(x[:10])
+    assert len(predictions) == 10
+    loss, acc = spark_model.evaluate(x[:20], y[:20])
+    assert np.isfinite(loss) and 0.0 <= acc <= 1.0
+    assert json.loads(spark_model.master_network.to_json())["config"]["layers"][1]["config"]["activation"] == "_plus_one_sigmoid"

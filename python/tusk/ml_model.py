@@ -35,6 +35,7 @@ from pyspark.ml import Estimator, Model
 from pyspark.ml.util import DefaultParamsReader, DefaultParamsWriter, MLReadable, MLReader, MLWritable, MLWriter
 
 from tusk import _tusk, spark_columns as cols
+from tusk.keras.interop import resolve_loss
 from tusk.ml_params import (ESTIMATOR_DEFAULTS, TRANSFORMER_DEFAULTS, ElephasEstimatorParams,
                             ElephasTransformerParams, canonical)
 
@@ -110,6 +111,7 @@ class ElephasEstimator(Estimator, ElephasEstimatorParams, MLWritable, MLReadable
         model = self._tusk_model()
         loss = self.get_loss()
         loss = [loss] if isinstance(loss, dict) else loss  # a dict alone would read as {output: loss}
+        loss = resolve_loss(loss, self.get_custom_objects())  # a custom loss' name -> its function (traced)
         model.compile(optimizer=self.get_optimizer_config() or "rmsprop", loss=loss, metrics=self.get_metrics())
         return model
 

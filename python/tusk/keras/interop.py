@@ -108,6 +108,18 @@ def resolve_custom_objects(text, custom_objects=None):
     return json.dumps(spec)
 
 
+def resolve_loss(loss, custom_objects=None):
+    """A loss argument with names that ``custom_objects`` maps to Python functions replaced by
+    those functions (which compile traces); lists and dicts per output too."""
+    if isinstance(loss, str) and callable((custom_objects or {}).get(loss)):
+        return custom_objects[loss]
+    if isinstance(loss, (list, tuple)):
+        return [resolve_loss(entry, custom_objects) for entry in loss]
+    if isinstance(loss, dict) and "class_name" not in loss:
+        return {k: resolve_loss(v, custom_objects) for k, v in loss.items()}
+    return loss
+
+
 def _training_config(obj):
     """The compile settings of a compiled Keras model, in tusk's training-config form."""
     opt = getattr(obj, "optimizer", None)
@@ -156,7 +168,7 @@ def from_keras(obj, custom_objects=None):
     model = Model._wrap(core)
     config = _training_config(obj)
     if config is not None:
-        model.compile(optimizer=config["optimizer"], loss=config["loss"], metrics=config["metrics"],
+        model.compile(optimizer=config["optimizer"], loss=resolve_loss(config["loss"], custom_objects), metrics=config["metrics"],
                       loss_weights=config.get("loss_weights"))
     return model
 
