@@ -95,3 +95,24 @@ def test_missing_pyarrow_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "pyarrow", None)  # as if it were not installed
     with pytest.raises(ModuleNotFoundError, match=r"to_data_frame needs pyarrow.*tusk\[spark\]"):
         adapter.to_data_frame(None, np.zeros((2, 2)), np.zeros(2))
+
+
+def test_keras_datasets_read_keras_cache_offline(tmp_path, monkeypatch):
+    from tusk.keras.datasets import boston_housing, fashion_mnist, mnist
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    with pytest.raises(FileNotFoundError, match="never downloads"):
+        mnist.load_data()
+    (tmp_path / "datasets").mkdir()
+    images = np.arange(2 * 28 * 28, dtype=np.uint8).reshape(2, 28, 28)
+    np.savez(tmp_path / "datasets" / "mnist.npz", x_train=images, y_train=np.array([1, 2], np.uint8),
+             x_test=images[:1], y_test=np.array([3], np.uint8))
+    (x_train, y_train), (x_test, y_test) = mnist.load_data()
+    assert x_train.shape == (2, 28, 28) and list(y_test) == [3]
+    x = np.arange(50 * 13, dtype=np.float64).reshape(50, 13)
+    np.savez(tmp_path / "datasets" / "boston_housing.npz", x=x, y=np.arange(50.0))
+    (xb, yb), (xt, yt) = boston_housing.load_data()
+    assert xb.shape == (40, 13) and xt.shape == (10, 13)
+    np.testing.assert_array_equal(xb[:, 0] / 13, yb)  # rows and targets shuffled together
+    (fx, fy), (tx, ty) = fashion_mnist.load_data()  # Debian's package
+    assert fx.shape == (60000, 28, 28) and tx.shape == (10000, 28, 28) and fy.dtype == np.uint8

@@ -14,6 +14,7 @@ from . import (
     activations,
     backend,
     callbacks,
+    datasets,
     initializers,
     layers,
     losses,
@@ -31,7 +32,7 @@ from .saving import as_model, load_model, model_from_json
 from .sequential import Sequential
 
 __all__ = [
-    "Input", "InputLayer", "Model", "Sequential", "activations", "as_model", "backend", "callbacks", "from_keras",
+    "Input", "InputLayer", "Model", "Sequential", "activations", "as_model", "backend", "callbacks", "datasets", "from_keras",
     "initializers", "layers", "load_model", "losses", "metrics", "model_from_json", "models", "ops", "optimizers",
     "regularizers", "to_keras", "utils",
 ]
