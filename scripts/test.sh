@@ -13,7 +13,7 @@ cargo test --release --locked --workspace --exclude tusk-py
 
 echo "==> Python package and its tests"
 scripts/python-setup.sh
-.venv/bin/python -m pytest python/tests bench/peers -q -p no:cacheprovider
+.venv/bin/python -m pytest python/tests bench/peers bench/compat -q -p no:cacheprovider
 
 KERAS_PYTHON=${KERAS_PYTHON:-/opt/keras-venv/bin/python}
 if [ -x "$KERAS_PYTHON" ] && "$KERAS_PYTHON" -c "import keras" 2>/dev/null; then

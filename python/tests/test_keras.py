@@ -431,3 +431,45 @@ def test_custom_objects_are_named_unless_aliases():
     model = keras.from_keras(act, custom_objects={"my_relu": real_keras.activations.relu})
     x = np.random.default_rng(0).normal(size=(5, 4)).astype(np.float32)
     np.testing.assert_allclose(model.predict(x), act.predict(x, verbose=0), atol=1e-5)
+
+
+@keras_only
+@pytest.mark.parametrize("normalize", [False, True])
+def test_dot_of_two_embeddings_matches_keras(normalize):
+    """Elephas' recommender test model: two ids, two Embeddings, Flatten, Dot(axes=1)."""
+    k = real_keras
+    users, items = k.Input(shape=(1,), name="user_input"), k.Input(shape=(1,), name="item_input")
+    u = k.layers.Flatten()(k.layers.Embedding(output_dim=6, input_dim=20)(users))
+    i = k.layers.Flatten()(k.layers.Embedding(output_dim=6, input_dim=30)(items))
+    real = k.Model([users, items], k.layers.Dot(axes=1, normalize=normalize)([u, i]))
+    ours = keras.from_keras(real)
+    ids = [np.array([[1], [5], [19]], dtype="float32"), np.array([[0], [7], [29]], dtype="float32")]
+    np.testing.assert_allclose(ours.predict(ids, verbose=0), real.predict(ids, verbose=0), rtol=1e-5, atol=1e-6)
+    ours.compile(optimizer="sgd", loss="mean_squared_error")
+    ours.fit(ids, np.array([[1.0], [0.0], [2.0]], dtype="float32"), epochs=2, verbose=0)
+
+
+def test_dot_layer_in_tusk_keras_and_refusals():
+    a, b = Input((4,)), Input((4,))
+    model = Model([a, b], layers.Dot(axes=1)([a, b]))
+    x = [np.ones((2, 4), "float32"), np.full((2, 4), 2.0, "float32")]
+    np.testing.assert_allclose(model.predict(x, verbose=0), [[8.0], [8.0]])
+    c, d = Input((2, 3)), Input((2, 3))
+    with pytest.raises(tusk.UnsupportedError, match="Dot"):
+        Model([c, d], layers.dot([c, d], axes=2)).summary()
+
+
+def test_unbuilt_and_empty_sequential_round_trip_as_keras_writes_them():
+    model = Sequential()
+    model.add(Dense(1, "linear"))
+    assert model.get_weights() == []
+    text = model.to_json()
+    assert "build_input_shape" not in text
+    back = model_from_json(text)
+    assert back.to_json() == text and back.get_weights() == []
+    back.compile(optimizer="sgd", loss="mse")
+    back.fit(np.ones((4, 3), "float32"), np.ones((4, 1), "float32"), verbose=0)  # builds from the data
+    assert back.get_weights()[0].shape == (3, 1)
+    empty = Sequential()
+    empty.build((1,))
+    assert empty.get_weights() == [] and model_from_json(empty.to_json()).to_json() == empty.to_json()

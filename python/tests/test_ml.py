@@ -337,3 +337,17 @@ def test_elephas_params_mixins_have_elephas_defaults():
     assert holder.set_epochs(3) is holder and holder.get_epochs() == 3
     with pytest.raises(KeyError):
         params.HasKerasModelConfig().get_keras_model_config()
+
+
+def test_camel_case_column_setters_are_deprecated_as_in_elephas():
+    estimator = ElephasEstimator(labelCol="ground_truth")
+    with pytest.deprecated_call():
+        estimator.setFeaturesCol("scaled_features")
+    with pytest.deprecated_call():
+        estimator.setOutputCol("output")
+    assert (estimator.getFeaturesCol(), estimator.getLabelCol(), estimator.getOutputCol()) == \
+        ("scaled_features", "ground_truth", "output")
+    transformer = ElephasTransformer(weights=mlp().get_weights(), model_type=ModelType.CLASSIFICATION)
+    transformer.set_keras_model_config(mlp().to_json())  # weights given first are taken now
+    assert [w.shape for w in transformer.weights] == [w.shape for w in mlp().get_weights()]
+    assert transformer.history == []

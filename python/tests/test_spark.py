@@ -174,8 +174,12 @@ def test_save_and_load_spark_model(tmp_path, fashion, trained):
     _, _, tx, _ = fashion
     path = str(tmp_path / "model")
     trained.save(path)
-    with pytest.raises(FileExistsError):
-        trained.save(path)
+    trained.save(path)  # replaces the earlier save, as Elephas' save did
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "notes.txt").write_text("a user's file")
+    with pytest.raises(FileExistsError, match="other files"):
+        trained.save(str(tmp_path / "other"))
+    assert (tmp_path / "other" / "notes.txt").read_text() == "a user's file"
     loaded = load_spark_model(path)
     assert type(loaded) is SparkModel and (loaded.mode, loaded.frequency, loaded.num_workers) == ("synchronous", "batch", 2)
     np.testing.assert_allclose(loaded.predict(tx[:100]), trained.predict(tx[:100]), rtol=1e-6, atol=1e-7)

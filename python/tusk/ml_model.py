@@ -188,7 +188,7 @@ class ElephasTransformer(Model, ElephasTransformerParams, MLWritable, MLReadable
         self.training_config = training_config
         self.training_report, self.training_histories = None, []
         self.returns_keras = False  # get_model() gives a real Keras model (the estimator was given one)
-        self._params_flat, self._model = None, None
+        self._params_flat, self._model, self._pending_weights = None, None, None
         if weights is not None:
             self.set_weights(weights)
 
@@ -196,13 +196,29 @@ class ElephasTransformer(Model, ElephasTransformerParams, MLWritable, MLReadable
         self._model = None
         return self._set(**canonical(kwargs))
 
+    def _set(self, **kwargs):
+        result = super()._set(**kwargs)
+        if getattr(self, "_pending_weights", None) is not None and self.isDefined("keras_model_config"):
+            weights, self._pending_weights = self._pending_weights, None
+            self.set_weights(weights)
+        return result
+
     def set_weights(self, weights):
-        """Keras-ordered arrays (`get_weights()`) or the flat float32 buffer."""
+        """Keras-ordered arrays (`get_weights()`) or the flat float32 buffer. Arrays given
+        before `keras_model_config` is set (as Elephas allows) are taken when it is."""
         if isinstance(weights, (list, tuple)):
+            if not self.isDefined("keras_model_config"):
+                self._pending_weights = list(weights)
+                return
             core = _keras_model(self.get_keras_model_config(), self.get_custom_objects())._core
             core.set_weights([np.ascontiguousarray(w, dtype=np.float32) for w in weights])
             weights = core.params()
         self._params_flat, self._model = np.ascontiguousarray(weights, dtype=np.float32).reshape(-1), None
+
+    @property
+    def history(self):
+        """Elephas' name for `training_histories`: per worker, its epochs' logs."""
+        return self.training_histories
 
     @property
     def weights(self):

@@ -1,6 +1,7 @@
 """The Spark ML `Params` of Elephas' `ElephasEstimator` and `ElephasTransformer`, with Elephas'
 setter and getter names (`set_mode`/`get_mode`, `set_epochs`/`get_epochs`, ...) beside
-PySpark's camel-case ones for the column Params (`setFeaturesCol`, `getOutputCol`, ...).
+PySpark's camel-case ones for the column Params (`setFeaturesCol`, `getOutputCol`, ...; the
+camel-case setters warn as deprecated, as in Elephas).
 
 Values are normalised when set, so that every Param survives Spark ML persistence as JSON:
 the model config is Keras JSON text (a model object given instead is converted), the loss a
@@ -8,6 +9,8 @@ name or `{"class_name", "config"}`, metrics a list of names, the optimizer confi
 Keras optimizer config dict (an optimizer object is converted). `custom_objects` is kept as
 given (it may hold Python classes; see `ml_model` for what is saved of it).
 """
+import warnings
+
 from pyspark.ml.param import Param, Params, TypeConverters
 from pyspark.ml.param.shared import HasFeaturesCol, HasLabelCol, HasOutputCol, HasProbabilityCol
 
@@ -117,6 +120,13 @@ def _accessors(name, setter, getter):
     return set_value, get_value
 
 
+def _deprecated_camel(setter, name, value):
+    """Elephas deprecates PySpark's camel-case column setters for its snake-case ones."""
+    warnings.warn(f"{name} is deprecated: use {setter.__name__} (or pass the column to the constructor)",
+                  DeprecationWarning, stacklevel=3)
+    return setter(value)
+
+
 class _ColumnSetters:
     """Elephas' snake-case and PySpark's camel-case setters of the column Params, and Elephas'
     `get_config`."""
@@ -134,7 +144,14 @@ class _ColumnSetters:
     def set_output_col(self, value):
         return self._set(outputCol=value)
 
-    setFeaturesCol, setLabelCol, setOutputCol = set_features_col, set_label_col, set_output_col
+    def setFeaturesCol(self, value):
+        return _deprecated_camel(self.set_features_col, "setFeaturesCol", value)
+
+    def setLabelCol(self, value):
+        return _deprecated_camel(self.set_label_col, "setLabelCol", value)
+
+    def setOutputCol(self, value):
+        return _deprecated_camel(self.set_output_col, "setOutputCol", value)
 
     def setProbabilityCol(self, value):
         return self._set(probabilityCol=value)

@@ -184,11 +184,13 @@ class SparkModel:
 
     # -- persistence -----------------------------------------------------------------------
     def save(self, file_name, overwrite=False, to_hadoop=False):
-        """Saves the model (a tusk model directory) with this SparkModel's settings."""
+        """Saves the model (a tusk model directory) with this SparkModel's settings, replacing
+        an earlier save at `file_name` as Elephas' save did (`overwrite` is accepted for
+        Elephas' signature). A directory holding anything but a saved model is refused, so
+        that no user file is lost."""
         if to_hadoop:
             raise _tusk.UnsupportedError("SparkModel.save(to_hadoop=True): save locally and copy the directory")
-        if os.path.exists(file_name) and not overwrite:
-            raise FileExistsError(f"{file_name} exists (pass overwrite=True to replace it)")
+        _clear_saved(file_name)
         self._core.save(file_name)
         with open(os.path.join(file_name, CONFIG_FILE), "w") as f:
             json.dump({"class_name": type(self).__name__, "config": self.get_config()}, f, indent=2)
@@ -233,6 +235,23 @@ class SparkMLlibModel(SparkModel):
             row = from_vector(mllib_data)[None, :]
             return to_vector(np.asarray(SparkModel.predict(self, row), dtype=np.float64)[0])
         raise ValueError("Provided data must be of type Vector or Matrix")
+
+
+#: What a saved SparkModel directory holds (tusk-core's model files and the settings).
+SAVED_FILES = ("model.json", "model.safetensors", "training.json", "optimizer.safetensors", CONFIG_FILE)
+
+
+def _clear_saved(path):
+    """Removes an earlier save at `path` (a file, or a directory of SAVED_FILES only)."""
+    if os.path.isfile(path):
+        os.remove(path)
+    elif os.path.isdir(path):
+        others = [f for f in os.listdir(path) if f not in SAVED_FILES]
+        if others:
+            raise FileExistsError(f"{path} is a directory holding other files ({', '.join(sorted(others)[:3])}); "
+                                  "SparkModel.save replaces only an earlier save")
+        for f in os.listdir(path):
+            os.remove(os.path.join(path, f))
 
 
 def load_spark_model(file_name):

@@ -20,6 +20,12 @@ pub enum Loss {
     BinaryCrossentropy { from_logits: bool },
     MeanSquaredError,
     MeanAbsoluteError,
+    /// `100 |t - y| / max(|t|, ε)`, averaged over the row.
+    MeanAbsolutePercentageError,
+    /// `(ln(max(y, ε) + 1) - ln(max(t, ε) + 1))²`, averaged over the row.
+    MeanSquaredLogarithmicError,
+    /// `ln(cosh(y - t))`, averaged over the row.
+    LogCosh,
     Huber { delta: f32 },
     /// A Python loss traced into an expression of `(y_pred, y_true)` per value
     /// ([`crate::traced`]), averaged (`sum: false`) or summed over each row's last axis.
@@ -54,11 +60,15 @@ impl Loss {
             "binarycrossentropy" => Loss::BinaryCrossentropy { from_logits },
             "meansquarederror" | "mse" => Loss::MeanSquaredError,
             "meanabsoluteerror" | "mae" => Loss::MeanAbsoluteError,
+            "meanabsolutepercentageerror" | "mape" => Loss::MeanAbsolutePercentageError,
+            "meansquaredlogarithmicerror" | "msle" => Loss::MeanSquaredLogarithmicError,
+            "logcosh" => Loss::LogCosh,
             "huber" | "huberloss" => Loss::Huber { delta: cfg.get("delta").and_then(Value::as_f64).unwrap_or(1.0) as f32 },
             _ => {
                 return Err(Error::unsupported(format!(
                     "loss '{name}' (supported: categorical_crossentropy, sparse_categorical_crossentropy, \
-                     binary_crossentropy, mean_squared_error, mean_absolute_error, huber)"
+                     binary_crossentropy, mean_squared_error, mean_absolute_error, mean_absolute_percentage_error, \
+                     mean_squared_logarithmic_error, log_cosh, huber)"
                 )))
             }
         })
@@ -72,6 +82,9 @@ impl Loss {
             Loss::MeanSquaredError => "mean_squared_error",
             Loss::Traced { index, .. } => traced::get(*index).name,
             Loss::MeanAbsoluteError => "mean_absolute_error",
+            Loss::MeanAbsolutePercentageError => "mean_absolute_percentage_error",
+            Loss::MeanSquaredLogarithmicError => "mean_squared_logarithmic_error",
+            Loss::LogCosh => "log_cosh",
             Loss::Huber { .. } => "huber",
         }
     }
@@ -192,6 +205,19 @@ impl Loss {
                 Loss::BinaryCrossentropy { from_logits } => elementwise(p, t, g, inv_rows, |y, t| binary(y, t, from_logits)),
                 Loss::MeanSquaredError => elementwise(p, t, g, inv_rows, |y, t| ((y - t) * (y - t), 2.0 * (y - t))),
                 Loss::MeanAbsoluteError => elementwise(p, t, g, inv_rows, |y, t| ((y - t).abs(), (y - t).signum() * ((y - t) != 0.0) as u8 as f32)),
+                Loss::MeanAbsolutePercentageError => elementwise(p, t, g, inv_rows, |y, t| {
+                    let scale = 100.0 / t.abs().max(EPSILON);
+                    ((y - t).abs() * scale, (y - t).signum() * ((y - t) != 0.0) as u8 as f32 * scale)
+                }),
+                Loss::MeanSquaredLogarithmicError => elementwise(p, t, g, inv_rows, |y, t| {
+                    let d = (y.max(EPSILON) + 1.0).ln() - (t.max(EPSILON) + 1.0).ln();
+                    (d * d, if y > EPSILON { 2.0 * d / (y + 1.0) } else { 0.0 })
+                }),
+                // ln cosh e = e + softplus(-2e) - ln 2 (stable for large |e|); d/de = tanh e.
+                Loss::LogCosh => elementwise(p, t, g, inv_rows, |y, t| {
+                    let e = y - t;
+                    (e + softplus(-2.0 * e) - std::f32::consts::LN_2, e.tanh())
+                }),
                 Loss::Traced { index, sum } => {
                     let f = traced::get(index);
                     // `elementwise` averages over the row; a sum is that mean times k.

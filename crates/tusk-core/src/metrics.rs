@@ -5,6 +5,7 @@
 //! Predictions are `[rows, k]`, targets `[rows, k]` or `[rows, 1]` (class indices).
 
 use crate::error::{Error, Result};
+use crate::losses::Loss;
 use crate::tensor::argmax;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -15,6 +16,8 @@ pub enum MetricKind {
     TopK { k: usize, sparse: bool },
     MeanAbsoluteError,
     MeanSquaredError,
+    /// A per-value regression loss used as a metric (`mape`, `msle`, `logcosh`): its mean.
+    Regression(Loss),
 }
 
 /// A metric as the user named it (the name used in logs and history).
@@ -45,13 +48,17 @@ impl Metric {
             "sparse_top_k_categorical_accuracy" => MetricKind::TopK { k: 5, sparse: true },
             "mae" | "mean_absolute_error" => MetricKind::MeanAbsoluteError,
             "mse" | "mean_squared_error" => MetricKind::MeanSquaredError,
+            "mape" | "mean_absolute_percentage_error" => MetricKind::Regression(Loss::MeanAbsolutePercentageError),
+            "msle" | "mean_squared_logarithmic_error" => MetricKind::Regression(Loss::MeanSquaredLogarithmicError),
+            "logcosh" | "log_cosh" | "log_cosh_error" => MetricKind::Regression(Loss::LogCosh),
             other => {
                 if let Some(k) = other.strip_prefix("top_").and_then(|r| r.strip_suffix("_accuracy")).and_then(|k| k.parse().ok()) {
                     MetricKind::TopK { k, sparse: target_len == 1 }
                 } else {
                     return Err(Error::unsupported(format!(
                         "metric '{other}' (supported: accuracy, acc, categorical_accuracy, sparse_categorical_accuracy, \
-                         binary_accuracy, top_k_categorical_accuracy, sparse_top_k_categorical_accuracy, top_<k>_accuracy, mae, mse)"
+                         binary_accuracy, top_k_categorical_accuracy, sparse_top_k_categorical_accuracy, top_<k>_accuracy, mae, mse, \
+                         mape, msle, logcosh)"
                     )));
                 }
             }
@@ -84,6 +91,7 @@ impl Metric {
                 }
                 MetricKind::MeanAbsoluteError => p.iter().zip(t).map(|(a, b)| (a - b).abs() as f64).sum::<f64>() / k as f64,
                 MetricKind::MeanSquaredError => p.iter().zip(t).map(|(a, b)| ((a - b) * (a - b)) as f64).sum::<f64>() / k as f64,
+                MetricKind::Regression(ref loss) => loss.compute(p, t, k, None).unwrap_or(f64::NAN),
             };
             acc.0 += v;
             acc.1 += 1.0;
@@ -94,6 +102,17 @@ impl Metric {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn regression_metrics_are_their_losses_means() {
+        // Keras: mape = 100 * mean(|t - p| / max(|t|, 1e-7)) over the last axis, then over rows.
+        let m = Metric::resolve("mean_absolute_percentage_error", 2, 2).unwrap();
+        let mut acc = (0.0, 0.0);
+        m.update(&[1.0, 3.0, 2.0, 2.0], &[2.0, 2.0, 1.0, 4.0], 2, &mut acc);
+        assert!((acc.0 / acc.1 - (50.0 + 50.0 + 100.0 + 50.0) / 4.0).abs() < 1e-4, "{acc:?}");
+        assert_eq!(Metric::resolve("msle", 2, 2).unwrap().kind, MetricKind::Regression(Loss::MeanSquaredLogarithmicError));
+        assert_eq!(Metric::resolve("logcosh", 1, 1).unwrap().kind, MetricKind::Regression(Loss::LogCosh));
+    }
 
     #[test]
     fn accuracy_resolves_like_keras() {

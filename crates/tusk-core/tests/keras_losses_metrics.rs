@@ -20,11 +20,8 @@ use tusk_core::{Error, Loss};
 
 /// Losses Keras has and tusk does not implement (`Loss::from_config` says so).
 const UNIMPLEMENTED_LOSSES: &[&str] = &[
-    "mean_squared_logarithmic_error",
-    "mean_absolute_percentage_error",
     "kl_divergence",
     "poisson",
-    "log_cosh",
     "cosine_similarity",
     "hinge",
     "squared_hinge",
@@ -123,6 +120,9 @@ fn keras_class(kind: &MetricKind) -> &'static str {
         MetricKind::TopK { sparse: true, .. } => "SparseTopKCategoricalAccuracy",
         MetricKind::MeanAbsoluteError => "MeanAbsoluteError",
         MetricKind::MeanSquaredError => "MeanSquaredError",
+        MetricKind::Regression(Loss::MeanAbsolutePercentageError) => "MeanAbsolutePercentageError",
+        MetricKind::Regression(Loss::MeanSquaredLogarithmicError) => "MeanSquaredLogarithmicError",
+        MetricKind::Regression(_) => "LogCoshError",
     }
 }
 

@@ -17,12 +17,13 @@ from .layers.base import DTYPE_POLICY, KerasTensor
 
 
 def sequential_json(name, input_layer, layers):
-    entries = [input_layer.serialize()] + [layer.serialize() for layer in layers]
-    return json.dumps({
-        "module": "keras", "class_name": "Sequential", "registered_name": None,
-        "config": {"name": name, "trainable": True, "dtype": DTYPE_POLICY, "layers": entries,
-                   "build_input_shape": list(input_layer.batch_shape)},
-    })
+    """Keras 3's JSON of a Sequential model; without an input layer (not built yet) it has no
+    ``build_input_shape``, as Keras writes an unbuilt model."""
+    entries = ([input_layer.serialize()] if input_layer is not None else []) + [layer.serialize() for layer in layers]
+    config = {"name": name, "trainable": True, "dtype": DTYPE_POLICY, "layers": entries}
+    if input_layer is not None:
+        config["build_input_shape"] = list(input_layer.batch_shape)
+    return json.dumps({"module": "keras", "class_name": "Sequential", "registered_name": None, "config": config})
 
 
 def _walk(inputs, outputs):
@@ -137,6 +138,22 @@ def _is_list_arg(node):
         args = node.get("args") or []
         return len(args) == 1 and isinstance(args[0], list)
     return isinstance(node, list) and len(node) > 1
+
+
+def is_unbuilt_sequential(text):
+    """Whether a model JSON is a Sequential model saved before it knew its input shape (no
+    ``build_input_shape``, and no layer with an input shape) or one without layers."""
+    spec = json.loads(text) if isinstance(text, str) else text
+    if spec.get("class_name") != "Sequential":
+        return False
+    config = spec.get("config") or {}
+    entries = config.get("layers", []) if isinstance(config, dict) else config
+    if not any(e.get("class_name") != "InputLayer" for e in entries):
+        return True
+    shaped = ("batch_input_shape", "batch_shape", "input_shape")
+    return (isinstance(config, dict) and config.get("build_input_shape") is None
+            and not any(e.get("class_name") == "InputLayer" or any((e.get("config") or {}).get(k) for k in shaped)
+                        for e in entries))
 
 
 def graph_from_json(text):

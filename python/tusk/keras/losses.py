@@ -58,6 +58,18 @@ class MeanAbsoluteError(Loss):
     class_name = "MeanAbsoluteError"
 
 
+class MeanAbsolutePercentageError(Loss):
+    class_name = "MeanAbsolutePercentageError"
+
+
+class MeanSquaredLogarithmicError(Loss):
+    class_name = "MeanSquaredLogarithmicError"
+
+
+class LogCosh(Loss):
+    class_name = "LogCosh"
+
+
 class Huber(Loss):
     """Keras' ``Huber(delta=1.0)``. Keras 3 leaves ``delta`` out of ``get_config``; tusk keeps it."""
 
@@ -68,7 +80,8 @@ class Huber(Loss):
 
 
 _CLASSES = {c.class_name: c for c in (CategoricalCrossentropy, SparseCategoricalCrossentropy, BinaryCrossentropy,
-                                      MeanSquaredError, MeanAbsoluteError, Huber)}
+                                      MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
+                                      MeanSquaredLogarithmicError, LogCosh, Huber)}
 
 
 def _name_function(name):
@@ -86,6 +99,9 @@ binary_crossentropy = _name_function("binary_crossentropy")
 mean_squared_error = mse = MSE = _name_function("mean_squared_error")
 mean_absolute_error = mae = MAE = _name_function("mean_absolute_error")
 huber = _name_function("huber")
+mean_absolute_percentage_error = mape = MAPE = _name_function("mean_absolute_percentage_error")
+mean_squared_logarithmic_error = msle = MSLE = _name_function("mean_squared_logarithmic_error")
+log_cosh = logcosh = _name_function("log_cosh")
 
 
 def key(loss):

@@ -38,10 +38,18 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
 def model_from_json(json_string, custom_objects=None):
     """A model (fresh weights) from Keras JSON: Keras 3 or tf.keras 2 ``model.to_json()``.
     ``custom_objects`` may map names in the JSON to built-in layer classes or activations."""
+    from .graph import graph_from_json, is_unbuilt_sequential
     from .interop import resolve_custom_objects
     from .model import Model
+    from .sequential import Sequential
 
     text = resolve_custom_objects(json_string, custom_objects)
+    if is_unbuilt_sequential(text):  # not built when saved: it stays so until it sees data
+        _, name, first, layers, _ = graph_from_json(text)
+        model = Sequential(name=name)
+        for layer in ([first] if first is not None else []) + layers:
+            model.add(layer)
+        return model
     return Model._wrap(_tusk.Model.from_json(text, next_seed()))
 
 

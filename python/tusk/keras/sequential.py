@@ -7,6 +7,8 @@ The model is built in Rust on first use; ``layers`` excludes the input layer (as
 After building, each layer has been called once on the previous one's output, so
 ``layer.output``/``model.inputs`` work for feature-extraction models.
 """
+import json
+
 from . import naming
 from .._tusk import StateError, UnsupportedError
 from .data import arrays
@@ -50,10 +52,22 @@ class Sequential(Model):
         return layer
 
     def build(self, input_shape=None):
-        """Keras' ``build((None, *shape))``: fixes the input shape and builds the model."""
+        """Keras' ``build((None, *shape))``: fixes the input shape and builds the model (a
+        model without layers yet only records it, as tf.keras 2 allowed)."""
         if input_shape is not None and self._input_layer is None:
             self._input_layer = InputLayer(batch_shape=tuple(input_shape))
-        self._core  # noqa: B018
+        if self._seq_layers:
+            self._core  # noqa: B018
+
+    # ---- a model not built yet: Keras' JSON and no weights, without the Rust core ---------------
+    def to_json(self, **kwargs):
+        if self._can_build():
+            return super().to_json(**kwargs)
+        text = sequential_json(self.name, self._input(), self._seq_layers)
+        return json.dumps(json.loads(text), **kwargs) if kwargs else text
+
+    def get_weights(self):
+        return super().get_weights() if self._can_build() else []
 
     # ---- input shape and building ---------------------------------------------------------------
     def _input(self):

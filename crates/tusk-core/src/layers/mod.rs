@@ -5,6 +5,7 @@ mod activation;
 mod batch_norm;
 mod conv;
 mod dense;
+mod dot;
 mod dropout;
 mod fused_activation;
 mod embedding;
@@ -31,7 +32,7 @@ pub const SUPPORTED: &[&str] = &[
     "MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D", "GlobalAveragePooling1D",
     "GlobalAveragePooling2D", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate",
     "GlobalMaxPooling1D", "GlobalMaxPooling2D", "BatchNormalization", "Embedding",
-    "SimpleRNN", "LSTM", "GRU",
+    "SimpleRNN", "LSTM", "GRU", "Dot",
 ];
 
 /// Builds the layer described by `cfg` for inputs of per-sample shapes `inputs`.
@@ -50,6 +51,7 @@ pub fn build_layer(cfg: &LayerConfig, inputs: &[Vec<usize>]) -> Result<Box<dyn L
         "SimpleRNN" => Box::new(recurrent::SimpleRnn::from_config(cfg, inputs)?),
         "LSTM" => Box::new(recurrent::Lstm::from_config(cfg, inputs)?),
         "GRU" => Box::new(recurrent::Gru::from_config(cfg, inputs)?),
+        "Dot" => Box::new(dot::Dot::from_config(cfg, inputs)?),
         "Add" | "Subtract" | "Multiply" | "Average" | "Maximum" | "Minimum" | "Concatenate" => {
             Box::new(merge::Merge::from_config(cfg, inputs)?)
         }

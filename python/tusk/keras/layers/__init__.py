@@ -44,6 +44,7 @@ from .merge import (
     Add,
     Average,
     Concatenate,
+    Dot,
     Maximum,
     Minimum,
     Multiply,
@@ -51,6 +52,7 @@ from .merge import (
     add,
     average,
     concatenate,
+    dot,
     maximum,
     minimum,
     multiply,
@@ -69,7 +71,7 @@ LAYER_CLASSES = {
         InputLayer, Dense, Activation, LeakyReLU, Dropout, Flatten, Reshape, Conv1D, Conv2D, MaxPooling1D,
         MaxPooling2D, AveragePooling1D, AveragePooling2D, GlobalAveragePooling1D, GlobalAveragePooling2D,
         GlobalMaxPooling1D, GlobalMaxPooling2D, BatchNormalization, Embedding, SimpleRNN, LSTM, GRU,
-        Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate,
+        Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot,
     )
 }
 
@@ -98,10 +100,10 @@ def get(identifier):
 
 __all__ = [
     "GRU", "LAYER_CLASSES", "LSTM", "Activation", "Add", "Average", "AveragePooling1D", "AveragePooling2D", "AvgPool1D",
-    "AvgPool2D", "BatchNormalization", "Concatenate", "Conv1D", "Conv2D", "Convolution1D", "Convolution2D", "Dense",
+    "AvgPool2D", "BatchNormalization", "Concatenate", "Conv1D", "Conv2D", "Convolution1D", "Convolution2D", "Dense", "Dot",
     "Dropout", "Embedding", "Flatten", "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAvgPool1D",
     "GlobalAvgPool2D", "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "Input",
     "InputLayer", "KerasTensor", "Layer", "LeakyReLU", "MaxPool1D", "MaxPool2D", "MaxPooling1D", "MaxPooling2D",
-    "Maximum", "Minimum", "Multiply", "Reshape", "SimpleRNN", "Subtract", "add", "average", "concatenate",
+    "Maximum", "Minimum", "Multiply", "Reshape", "SimpleRNN", "Subtract", "add", "average", "concatenate", "dot",
     "deserialize", "get", "maximum", "minimum", "multiply", "serialize", "subtract",
 ]

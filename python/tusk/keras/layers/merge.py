@@ -1,6 +1,6 @@
 """Merge layers, called on a list of tensors: ``Add``, ``Subtract``, ``Multiply``, ``Average``,
-``Maximum``, ``Minimum`` and ``Concatenate(axis=-1)``, plus Keras' functional shortcuts
-(``add([a, b])``, ``concatenate([a, b], axis=1)``, ...)."""
+``Maximum``, ``Minimum``, ``Concatenate(axis=-1)`` and ``Dot(axes, normalize=False)``, plus
+Keras' functional shortcuts (``add([a, b])``, ``concatenate([a, b], axis=1)``, ``dot``, ...)."""
 from .base import Layer
 
 
@@ -40,6 +40,18 @@ class Concatenate(Layer):
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
         self._set(axis=int(axis))
+
+
+class Dot(Layer):
+    class_name = "Dot"
+
+    def __init__(self, axes, normalize=False, **kwargs):
+        super().__init__(**kwargs)
+        self._set(axes=list(axes) if isinstance(axes, (list, tuple)) else int(axes), normalize=bool(normalize))
+
+
+def dot(inputs, axes=-1, normalize=False, **kwargs):
+    return Dot(axes=axes, normalize=normalize, **kwargs)(inputs)
 
 
 def add(inputs, **kwargs):
