@@ -38,6 +38,14 @@ SKIPPED_EXAMPLES = {"hf_causal_modeling.py": "downloads a Hugging Face model",
                     "hf_token_classification.py": "downloads a Hugging Face model"}
 
 
+def split_label(arg: str):
+    """`LABEL=PATH` or `PATH` (labelled by the version its packaging files give)."""
+    label, sep, path = arg.partition("=")
+    if sep and "/" not in label:
+        return label, path
+    return version_of(arg), arg
+
+
 def version_of(tree: str) -> str:
     for name in ("pyproject.toml", "setup.py"):
         path = os.path.join(tree, name)
@@ -71,6 +79,7 @@ def run_tests(workdir: str, env: dict, timeout: float):
     """(case, outcome, message) for every test of `workdir/tests`."""
     report = os.path.join(workdir, "junit.xml")
     cmd = [sys.executable, "-m", "pytest", "tests", "-p", "plugin", "-p", "no:cacheprovider", "-q", "-o", "addopts=",
+           "--continue-on-collection-errors",
            f"--junitxml={report}", "-W", "ignore"]
     try:
         subprocess.run(cmd, cwd=workdir, env=env, timeout=timeout, capture_output=True)
@@ -178,8 +187,8 @@ def table(results) -> str:
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--elephas", action="append", default=[], help="an Elephas checkout (repeatable)")
-    ap.add_argument("--distkeras", help="a dist-keras checkout (its examples and notebooks are run)")
+    ap.add_argument("--elephas", action="append", default=[], help="an Elephas checkout, PATH or LABEL=PATH (repeatable)")
+    ap.add_argument("--distkeras", help="a dist-keras checkout, PATH or LABEL=PATH (its examples and notebooks are run)")
     ap.add_argument("--keras", choices=("tusk", "real", "both"), default="both")
     ap.add_argument("--only-tests", action="store_true")
     ap.add_argument("--only-examples", action="store_true")
@@ -192,11 +201,12 @@ def main(argv=None):
     results = {}
     with tempfile.TemporaryDirectory(prefix="tusk-compat-") as tmp:
         env = env_for(write_keras_cache(os.path.join(tmp, "keras-home")))
-        for tree in args.elephas:
-            suite = f"Elephas {version_of(tree)}"
+        for arg in args.elephas:
+            version, tree = split_label(arg)
+            suite = f"Elephas {version}"
             for keras in variants:
                 label = "tusk.keras" if keras == "tusk" else "Keras 3"
-                work = os.path.join(tmp, f"{version_of(tree)}-{keras}")
+                work = os.path.join(tmp, f"{version}-{keras}")
                 os.makedirs(work)
                 for part in ("tests", "examples"):
                     if os.path.isdir(os.path.join(tree, part)):
@@ -208,11 +218,12 @@ def main(argv=None):
                     results[(suite, label, "examples")] = run_examples(work, env, args.timeout / 4)
                     print(f"{suite} / {label} / examples: {summarize(results[(suite, label, 'examples')])}", flush=True)
         if args.distkeras:
+            version, tree = split_label(args.distkeras)
             for keras in variants:
                 label = "tusk.keras" if keras == "tusk" else "Keras 3"
                 work = os.path.join(tmp, f"distkeras-{keras}")
-                rows = run_distkeras_examples(args.distkeras, work, keras, env, args.timeout / 4)
-                results[(f"dist-keras {version_of(args.distkeras)}", label, "examples")] = rows
+                rows = run_distkeras_examples(tree, work, keras, env, args.timeout / 4)
+                results[(f"dist-keras {version}", label, "examples")] = rows
                 print(f"dist-keras / {label} / examples: {summarize(rows)}", flush=True)
     text = table(results)
     print(text)

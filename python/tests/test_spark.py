@@ -180,6 +180,12 @@ def test_save_and_load_spark_model(tmp_path, fashion, trained):
     with pytest.raises(FileExistsError, match="other files"):
         trained.save(str(tmp_path / "other"))
     assert (tmp_path / "other" / "notes.txt").read_text() == "a user's file"
+    from tusk.ml_model import ElephasEstimator
+
+    ml_path = str(tmp_path / "ml")
+    ElephasEstimator(keras_model_config=trained.master_network.to_json()).save(ml_path)
+    trained.save(ml_path)  # an earlier tusk Spark ML save at the same path is replaced too
+    assert load_spark_model(ml_path).num_workers == 2
     loaded = load_spark_model(path)
     assert type(loaded) is SparkModel and (loaded.mode, loaded.frequency, loaded.num_workers) == ("synchronous", "batch", 2)
     np.testing.assert_allclose(loaded.predict(tx[:100]), trained.predict(tx[:100]), rtol=1e-6, atol=1e-7)

@@ -17,13 +17,13 @@ After `fit`: `master_network` (the trained model), `training_histories` (per wor
 """
 import json
 import os
+import shutil
 import warnings
 
 import numpy as np
 
 from tusk import _tusk, enums
 from tusk.spark import inference, models, runner
-from tusk.spark.partition_data import to_input_shape
 
 MODES = ("asynchronous", "synchronous", "hogwild")
 FREQUENCIES = ("epoch", "batch")
@@ -156,16 +156,21 @@ class SparkModel:
 
     # -- inference -------------------------------------------------------------------------
     def predict(self, data):
-        """Predictions for a numpy array (here, in Rust), an RDD of features (on the
-        executors; rows in the RDD's order) or a DataFrame (a `prediction` column)."""
+        """Predictions for a numpy array (here, in Rust) or an RDD of features (on the
+        executors), as Elephas returns them: a list with one array per sample, in the data's
+        order (a list of such lists for several outputs). For a multi-input model each sample
+        holds the inputs' values side by side (Elephas' `hsplit`). A DataFrame gets a
+        `prediction` column."""
         if runner.is_data_frame(data):
             return inference.predict_data_frame(self._core, data, batch_size=self.batch_size)
         if hasattr(data, "mapPartitionsWithIndex"):
-            return inference.predict_rdd(self._core, data, batch_size=self.batch_size)
-        core = self._core
-        x = to_input_shape(np.ascontiguousarray(data, dtype=np.float32), core.input_shapes[0])
-        outputs = core.predict([x], batch_size=self.batch_size)
-        return outputs[0] if len(outputs) == 1 else outputs
+            outputs = inference.predict_rdd(self._core, data, batch_size=self.batch_size)
+        else:
+            core = self._core
+            xs = core.conform_inputs([np.ascontiguousarray(data, dtype=np.float32)])
+            outputs = core.predict(xs, batch_size=self.batch_size)
+            outputs = outputs[0] if len(outputs) == 1 else outputs
+        return list(outputs) if isinstance(outputs, np.ndarray) else [list(o) for o in outputs]
 
     def evaluate(self, x_test, y_test=None, **kwargs):
         """Loss (and metrics) as Keras returns them, on numpy arrays (here) or an RDD of
@@ -178,9 +183,9 @@ class SparkModel:
                 raise TypeError("evaluate: pass an RDD of (features, label) pairs alone, or numpy x_test and y_test")
             return models.keras_result(inference.evaluate_rdd(core, x_test, batch_size=batch_size))
         models.require_compiled(core, "SparkModel.evaluate")
-        x = to_input_shape(np.ascontiguousarray(x_test, dtype=np.float32), core.input_shapes[0])
+        xs = core.conform_inputs([np.ascontiguousarray(x_test, dtype=np.float32)])
         y = models.conform_labels(core, np.ascontiguousarray(y_test, dtype=np.float32))
-        return models.keras_result(core.evaluate([x], [y], batch_size=batch_size))
+        return models.keras_result(core.evaluate(xs, [y], batch_size=batch_size))
 
     # -- persistence -----------------------------------------------------------------------
     def save(self, file_name, overwrite=False, to_hadoop=False):
@@ -242,16 +247,34 @@ SAVED_FILES = ("model.json", "model.safetensors", "training.json", "optimizer.sa
 
 
 def _clear_saved(path):
-    """Removes an earlier save at `path` (a file, or a directory of SAVED_FILES only)."""
+    """Removes an earlier save at `path`: a file, a directory of SAVED_FILES, or a tusk Spark ML
+    save (`metadata/` and `data/` naming a tusk class). Anything else is refused."""
     if os.path.isfile(path):
         os.remove(path)
-    elif os.path.isdir(path):
-        others = [f for f in os.listdir(path) if f not in SAVED_FILES]
-        if others:
-            raise FileExistsError(f"{path} is a directory holding other files ({', '.join(sorted(others)[:3])}); "
-                                  "SparkModel.save replaces only an earlier save")
-        for f in os.listdir(path):
-            os.remove(os.path.join(path, f))
+        return
+    if not os.path.isdir(path):
+        return
+    entries = os.listdir(path)
+    others = [f for f in entries if f not in SAVED_FILES]
+    if others and not _is_tusk_ml_save(path, others):
+        raise FileExistsError(f"{path} is a directory holding other files ({', '.join(sorted(others)[:3])}); "
+                              "SparkModel.save replaces only an earlier save")
+    for f in entries:
+        target = os.path.join(path, f)
+        shutil.rmtree(target) if os.path.isdir(target) else os.remove(target)
+
+
+def _is_tusk_ml_save(path, entries):
+    """Whether `entries` of `path` are an ElephasEstimator/Transformer save (Spark ML layout)."""
+    if not set(entries) <= {"metadata", "data"}:
+        return False
+    metadata = os.path.join(path, "metadata")
+    parts = [f for f in os.listdir(metadata) if f.startswith("part-")] if os.path.isdir(metadata) else []
+    try:
+        with open(os.path.join(metadata, parts[0])) as f:
+            return '"class":"tusk.ml_model.' in f.read(4096).replace(" ", "")
+    except (IndexError, OSError):
+        return False
 
 
 def load_spark_model(file_name):

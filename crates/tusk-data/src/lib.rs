@@ -27,7 +27,7 @@ pub mod npz;
 pub mod source;
 
 pub use batch::{gather_into, Batcher};
-pub use conform::{features_for, fit_to_model, target_for_output, targets_for};
+pub use conform::{features_for, fit_to_model, inputs_for, target_for_output, targets_for};
 pub use csv::{read_csv, Column, CsvOptions};
 pub use csv_write::write_csv;
 pub use dataset::Dataset;

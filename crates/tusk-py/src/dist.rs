@@ -183,10 +183,11 @@ pub fn run_worker(
     })
 }
 
-/// Single-input data reshaped and labels encoded for the model (several inputs: as given).
+/// One feature table shaped (or split by columns) into the model's inputs and labels encoded
+/// for its loss; several arrays are taken as they are.
 fn conform(model: &tusk_core::Model, mut x: Vec<tusk_core::Tensor>, mut y: Vec<tusk_core::Tensor>) -> PyResult<(Vec<tusk_core::Tensor>, Vec<tusk_core::Tensor>)> {
     if x.len() == 1 && y.len() == 1 {
-        x = vec![tusk_data::features_for(model, x.remove(0)).map_err(data_err)?];
+        x = tusk_data::inputs_for(model, x.remove(0)).map_err(data_err)?;
         y = vec![tusk_data::targets_for(model, y.remove(0)).map_err(data_err)?];
     }
     Ok((x, y))

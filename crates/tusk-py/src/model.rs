@@ -169,6 +169,16 @@ impl PyModel {
     /// Targets per output as the outputs' losses want them: class indices one-hot encoded for
     /// `categorical_crossentropy`, `[n]` made `[n, 1]` for element-wise losses (as `run_worker`
     /// and `train_local` do). Before `compile`, returned as they are.
+    /// One feature table as the model's inputs (reshaped, or split by columns for several
+    /// inputs, as `run_worker` does); several arrays are returned as they are.
+    fn conform_inputs<'py>(&self, py: Python<'py>, x: Vec<PyReadonlyArrayDyn<'py, f32>>) -> PyResult<Vec<Bound<'py, PyArrayDyn<f32>>>> {
+        let mut xs = tensors(&x, "x")?;
+        if xs.len() == 1 {
+            xs = tusk_data::inputs_for(&self.model(), xs.remove(0)).map_err(crate::errors::data_err)?;
+        }
+        xs.into_iter().map(|t| to_numpy(py, t)).collect()
+    }
+
     fn conform_targets<'py>(&self, py: Python<'py>, y: Vec<PyReadonlyArrayDyn<'py, f32>>) -> PyResult<Vec<Bound<'py, PyArrayDyn<f32>>>> {
         let ys = tensors(&y, "y")?;
         let model = self.model();

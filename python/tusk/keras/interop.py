@@ -18,7 +18,7 @@ from .activations import NAMES as ACTIVATIONS
 from .data import f32
 from .layers import LAYER_CLASSES
 from .layers.base import Layer
-from .tracing import activation_config
+from .tracing import TRACED, activation_config
 from .utils import next_seed
 
 
@@ -88,6 +88,8 @@ def resolve_custom_objects(text, custom_objects=None):
                 problems.append(f"layer '{name}' (class {cls} from module {module})")
         for key in ("activation", "recurrent_activation"):
             value = cfg.get(key)
+            if isinstance(value, dict) and value.get("class_name") == TRACED:
+                continue  # already traced: the Rust core runs it
             if isinstance(value, dict):  # a serialized Python function: custom
                 fname = value.get("config") if isinstance(value.get("config"), str) else value.get("class_name")
                 alias = _builtin_activation(_lookup(custom_objects, [value.get("registered_name"), fname]), fname)

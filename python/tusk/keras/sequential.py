@@ -69,6 +69,13 @@ class Sequential(Model):
     def get_weights(self):
         return super().get_weights() if self._can_build() else []
 
+    def set_weights(self, weights):
+        if self._can_build():
+            return super().set_weights(weights)
+        if len(weights):
+            raise ValueError(f"Sequential '{self.name}' is not built yet, so it has no weights to set: give it an "
+                             "input shape first")
+
     # ---- input shape and building ---------------------------------------------------------------
     def _input(self):
         if self._input_layer is None and self._seq_layers and self._seq_layers[0]._batch_input_shape is not None:

@@ -35,13 +35,14 @@ def _replica(shared) -> "_tusk.Model":
 def predict_rdd(model, rdd, batch_size: int = 32):
     """Predictions for every element of `rdd`, in order; see the module docstring."""
     core = models.as_core(model)
-    input_shape, outputs = core.input_shapes[0], core.output_shapes
+    input_shape, outputs = models.features_shape(core), core.output_shapes
     shared = _broadcast(rdd.context, core, compiled=False)
 
     def predict_partition(index, rows):
         x = partition_data.features_to_array(rows, input_shape)
         if len(x):
-            yield index, _replica(shared).predict([x], batch_size=batch_size)
+            replica = _replica(shared)
+            yield index, replica.predict(replica.conform_inputs([x]), batch_size=batch_size)
 
     try:
         with job_group(rdd.context, "tusk predict"):
@@ -89,14 +90,14 @@ def evaluate_rdd(model, rdd, batch_size: int = 32) -> List[Tuple[str, float]]:
     """Loss and metrics over an RDD of `(features, label)` pairs; see the module docstring."""
     core = models.as_core(model)
     models.require_compiled(core, "evaluate")
-    shapes = (core.input_shapes[0], core.output_shapes[0])
+    shapes = (models.features_shape(core), core.output_shapes[0])
     shared = _broadcast(rdd.context, core, compiled=True)
 
     def evaluate_partition(rows):
         x, y = partition_data.rows_to_arrays(rows, *shapes)
         if len(x):
             replica = _replica(shared)
-            yield len(x), replica.evaluate([x], [models.conform_labels(replica, y)], batch_size=batch_size)
+            yield len(x), replica.evaluate(replica.conform_inputs([x]), [models.conform_labels(replica, y)], batch_size=batch_size)
 
     try:
         with job_group(rdd.context, "tusk evaluate"):

@@ -55,6 +55,15 @@ def as_keras(model, custom_objects=None):
     return _as_model(km, model, custom_objects) if km is not None else as_core(model)
 
 
+def features_shape(core: "_tusk.Model") -> tuple:
+    """The per-sample shape of the one feature table tusk reads for `core`: its input's shape,
+    or for several inputs their values side by side (`conform_inputs` splits them)."""
+    shapes = core.input_shapes
+    if len(shapes) == 1:
+        return tuple(shapes[0])
+    return (sum(int(np.prod(s)) for s in shapes),)
+
+
 def require_compiled(core: "_tusk.Model", what: str) -> dict:
     """The model's training config; a clear error when it was never compiled."""
     config = core.training_config()

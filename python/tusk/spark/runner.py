@@ -22,7 +22,7 @@ from typing import List, NamedTuple, Optional, Union
 import numpy as np
 
 from tusk import _tusk
-from tusk.spark import faults, partition_data
+from tusk.spark import faults, models, partition_data
 from tusk.spark.jobs import job_group
 
 #: Algorithms whose rounds need every worker at once (run as barrier stages).
@@ -180,7 +180,7 @@ def train(model: "_tusk.Model", job: str, data, num_workers: Optional[int] = Non
     try:
         bound_host, bound_port = server.address.rsplit(":", 1)
         address = f"{host}:{bound_port}" if bound_host in ("0.0.0.0", "[::]") else server.address
-        shapes = (model.input_shapes[0], model.output_shapes[0])
+        shapes = (models.features_shape(model), model.output_shapes[0])
         task_args = (address, token, shapes, float(worker_timeout), faults.from_env())
         barrier = algorithm in LOCKSTEP
         with job_group(sc, f"tusk {algorithm}: {n} workers"):

@@ -17,7 +17,7 @@ from typing import Optional
 import numpy as np
 
 from tusk import _tusk
-from tusk.spark import partition_data
+from tusk.spark import models, partition_data
 from tusk.spark.jobs import job_group
 from tusk.spark.runner import TrainResult, is_data_frame, spark_context
 
@@ -59,7 +59,7 @@ def _ensemble_report(parts, workers: int) -> dict:
 
 def _ensemble(model, job, data, features_col, label_col):
     sc = spark_context(data)
-    shapes = (model.input_shapes[0], model.output_shapes[0])
+    shapes = (models.features_shape(model), model.output_shapes[0])
     shared = sc.broadcast((job, model.params()))
     try:
         if is_data_frame(data):
@@ -100,7 +100,7 @@ def _ensemble(model, job, data, features_col, label_col):
 
 def collect_arrays(model, data, features_col="features", label_col="label"):
     """All of `data` on the driver as `(x, y)` numpy arrays."""
-    shapes = (model.input_shapes[0], model.output_shapes[0])
+    shapes = (models.features_shape(model), model.output_shapes[0])
     if is_data_frame(data):
         table = partition_data.to_arrow(partition_data.select_columns(data, features_col, label_col))
         return partition_data.arrow_to_arrays([table], features_col, label_col, *shapes)
