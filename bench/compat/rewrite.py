@@ -1,6 +1,7 @@
 """The one edit a migrating user makes: the imports. `rewrite(source, keras)` renames
 `elephas` and `distkeras` to `tusk`, and with `keras="tusk"` also `keras`/`tensorflow.keras` to
-`tusk.keras` (with `keras="real"` Keras stays, and tusk is handed real Keras 3 models)."""
+`tusk.keras` (with `keras="real"` Keras stays, and tusk is handed real Keras 3 models; only
+Keras' data sets are read through `tusk.keras.datasets`, offline)."""
 import re
 
 _PEERS = re.compile(r"\b(?:elephas|distkeras)(?=[.\s'\"]|$)", re.M)
@@ -13,6 +14,11 @@ _KERAS = [
 ]
 
 
+#: Keras' data sets download (and check a hash Keras' own files have); with real Keras the
+#: offline copies are read through tusk.keras.datasets, which takes Keras' cache as it is.
+_DATASETS = re.compile(r"\b(?:tensorflow\.)?keras\.datasets\b")
+
+
 def rewrite(source: str, keras: str = "tusk") -> str:
     """`source` with its imports pointed at tusk (see the module docstring)."""
     if keras not in ("tusk", "real"):
@@ -21,4 +27,6 @@ def rewrite(source: str, keras: str = "tusk") -> str:
     if keras == "tusk":
         for pattern, replacement in _KERAS:
             out = pattern.sub(replacement, out)
+    else:
+        out = _DATASETS.sub("tusk.keras.datasets", out)
     return out

@@ -33,8 +33,9 @@ def test_rewrite_to_tusk_keras():
 
 
 def test_rewrite_keeping_real_keras():
-    out = rewrite(SOURCE, "real")
+    out = rewrite(SOURCE + "from tensorflow.keras.datasets import mnist\n", "real")
     assert "from tusk.spark_model import SparkModel" in out and "from tensorflow.keras.layers import Dense" in out
+    assert "from tusk.keras.datasets import mnist" in out
     assert "\nimport keras\n" in out
     with pytest.raises(ValueError):
         rewrite(SOURCE, "theano")
@@ -44,6 +45,7 @@ def test_private_tests_are_not_counted():
     rows = [("tests.parameter.test_client::test_client", "failed", "x"), ("tests.test_ml_model::test_a", "passed", ""),
             ("tests.utils.test_rdd_utils::test_b", "failed", "y"), ("tests.test_ml_model::test_c", "skipped", "")]
     assert is_private(rows[0][0]) and not is_private(rows[1][0])
+    assert is_private("::tests.parameter.test_client")  # a collection failure
     assert summarize(rows) == (1, 2)
 
 
@@ -56,3 +58,14 @@ def test_offline_data(tmp_path):
     write_otto(str(tmp_path), rows=50)
     header = open(tmp_path / "train.csv").readline().strip().split(",")
     assert header[0] == "id" and header[-1] == "target" and len(header) == 95
+
+
+def test_failures_of_keras_itself_are_told_apart():
+    from suites import keras_own
+
+    keras_only = ('tests/test_x.py:12: in test_a\n    SGD(lr=0.1)\n'
+                  '.venv/lib/python3.11/site-packages/keras/src/optimizers/sgd.py:60: in __init__\n    super().__init__(\n'
+                  'E   ValueError: Argument(s) not recognized')
+    through_tusk = ('tests/test_x.py:12: in test_a\n    m.fit(rdd)\n/work/main/python/tusk/spark_model.py:120: in fit\n'
+                    '.venv/lib/python3.11/site-packages/keras/src/models/model.py:9: in get\nE   ValueError: bad')
+    assert keras_own(keras_only) and not keras_own(through_tusk) and not keras_own("E   AssertionError")

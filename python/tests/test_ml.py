@@ -351,3 +351,14 @@ def test_camel_case_column_setters_are_deprecated_as_in_elephas():
     transformer.set_keras_model_config(mlp().to_json())  # weights given first are taken now
     assert [w.shape for w in transformer.weights] == [w.shape for w in mlp().get_weights()]
     assert transformer.history == []
+
+
+def test_a_model_config_written_by_keras_comes_back_as_keras_wrote_it():
+    keras = pytest.importorskip("keras")
+    real = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax")])
+    transformer = ElephasTransformer()
+    transformer.set_keras_model_config(real.to_json())
+    back = transformer.get_model()
+    assert isinstance(back, keras.Model) and back.to_json() == real.to_json()
+    ours = mlp()
+    assert ElephasEstimator(keras_model_config=ours.to_json()).get_model().to_json() == ours.to_json()

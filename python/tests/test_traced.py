@@ -126,3 +126,16 @@ def test_traced_loss_refusals():
         Sequential([Dense(1, input_dim=1)]).compile("sgd", lambda t, p: K.mean(p - t, axis=-1) * 2)
     with pytest.raises(UnsupportedError, match="y_pred"):
         Sequential([Dense(1, input_dim=1)]).compile("sgd", lambda t, p: K.square(t))
+
+
+def test_a_function_written_for_real_keras_is_traced_too():
+    """Elephas' tests hand tusk real Keras models whose activation calls TensorFlow's sigmoid."""
+    tf_backend = pytest.importorskip("tensorflow.keras.backend")
+    namespace = {"sigmoid": tf_backend.sigmoid, "K": tf_backend}
+    exec("def tf_activation(x):\n    return sigmoid(x) + K.relu(x) * 2\n", namespace)
+    model = dense_model(namespace["tf_activation"])
+    x = np.random.default_rng(4).normal(size=(3, 3)).astype("float32")
+    kernel, bias = model.get_weights()
+    z = x @ kernel + bias
+    np.testing.assert_allclose(model.predict(x, verbose=0), 1 / (1 + np.exp(-z)) + 2 * np.maximum(z, 0), rtol=1e-5, atol=1e-6)
+    assert namespace["sigmoid"] is tf_backend.sigmoid  # the user's module is left alone

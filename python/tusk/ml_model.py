@@ -59,6 +59,32 @@ def _keras_model(config: str, custom_objects=None, params=None, training_config=
     return model
 
 
+def _users_model(model, config_text, returns_keras, custom_objects):
+    """`model` (tusk.keras) as the user gave it: a real Keras model when they handed one in, or
+    when the model config is Keras' own JSON (Keras 3 writes `build_config`/`compile_config`
+    beside the architecture, tf.keras 2 `keras_version`) and Keras is installed;
+    Keras' own JSON is then read back by Keras, so that `to_json()` gives the same text."""
+    from tusk.keras.interop import keras_module, to_keras
+
+    written_by_keras = _written_by_keras(config_text)
+    if not returns_keras:
+        if not written_by_keras:
+            return model
+        try:
+            keras_module()
+        except ImportError:
+            return model
+    return to_keras(model, config_text if written_by_keras else None, custom_objects)
+
+
+def _written_by_keras(config_text) -> bool:
+    try:
+        spec = json.loads(config_text) if isinstance(config_text, str) else None
+    except ValueError:
+        return False
+    return isinstance(spec, dict) and any(k in spec for k in ("build_config", "compile_config", "keras_version"))
+
+
 class ElephasEstimator(Estimator, ElephasEstimatorParams, MLWritable, MLReadable):
     """Elephas' Spark ML Estimator: fits a Keras-style model on a DataFrame; see the module doc."""
 
@@ -99,8 +125,8 @@ class ElephasEstimator(Estimator, ElephasEstimatorParams, MLWritable, MLReadable
     def get_model(self):
         """The (uncompiled) model of `keras_model_config` with the starting weights: a real
         Keras model when the estimator was given one, else a tusk.keras model."""
-        model = self._tusk_model()
-        return model.to_keras() if self.returns_keras else model
+        return _users_model(self._tusk_model(), self.get_keras_model_config(), self.returns_keras,
+                            self.get_custom_objects())
 
     def _tusk_model(self):
         text = self.get_keras_model_config()
@@ -228,8 +254,8 @@ class ElephasTransformer(Model, ElephasTransformerParams, MLWritable, MLReadable
     def get_model(self):
         """The trained model, compiled when the training config is known: a real Keras model
         when the estimator was given one, else a tusk.keras model."""
-        model = self._tusk_model()
-        return model.to_keras() if self.returns_keras else model
+        return _users_model(self._tusk_model(), self.get_keras_model_config(), self.returns_keras,
+                            self.get_custom_objects())
 
     def _tusk_model(self):
         key = (self.get_keras_model_config(), self.training_config)

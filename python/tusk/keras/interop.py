@@ -138,7 +138,7 @@ def _training_config(obj):
         loss = loss.get("config")
     out = {"optimizer": {"class_name": type(opt).__name__, "config": opt.get_config()},
            "loss": loss, "metrics": _metric_names(cc.get("metrics"))}
-    if cc.get("loss_weights") is not None:
+    if cc.get("loss_weights"):  # Keras writes [] or None when there are none
         out["loss_weights"] = cc["loss_weights"]
     return out
 
@@ -183,10 +183,12 @@ def _keras_loss(keras, entry):
     return loss if isinstance(loss, str) else entry
 
 
-def to_keras(model):
-    """A real ``keras.Model`` with this model's architecture, weights and compile settings."""
+def to_keras(model, architecture=None, custom_objects=None):
+    """A real ``keras.Model`` with this model's architecture (or ``architecture``, the Keras
+    JSON text the user's own Keras model wrote for it, read back as it is), weights and
+    compile settings; ``custom_objects`` as Keras' ``model_from_json`` takes them."""
     keras = keras_module()
-    km = keras.models.model_from_json(model.to_json())
+    km = keras.models.model_from_json(architecture or model.to_json(), custom_objects=custom_objects or None)
     km.set_weights(model.get_weights())
     config = model._training_config
     if config is not None:

@@ -14,10 +14,12 @@ A loss ``def loss(y_true, y_pred)`` is traced with ``y_true`` as ``"t"`` and ``y
 :func:`activation_config` and :func:`loss_config` give the config values
 ``{"class_name": "TracedActivation" | "TracedLoss", "config": {"name", "expr", ...}}``; a
 function that uses something tracing cannot follow (a reduction anywhere but at a loss' end,
-numpy, TensorFlow, a branch on values) gets an ``UnsupportedError`` naming the function and what
-stopped it.
+numpy, a branch on values) gets an ``UnsupportedError`` naming the function and what stopped it.
+A function written for real Keras (``from tensorflow.keras.backend import sigmoid``) is traced
+too: the Keras/TensorFlow functions and modules it names are read as tusk's twins.
 """
 import numbers
+import types
 
 from .._tusk import UnsupportedError
 
@@ -137,7 +139,40 @@ def refused(name):
     return apply
 
 
+def _tusk_equivalent(value):
+    """tusk's tracing twin of a Keras/TensorFlow function or module a user's function names
+    (``from tensorflow.keras.backend import sigmoid``, ``K``, ``keras.ops``, ``tf``), or None."""
+    from . import activations, backend, ops
+
+    module = getattr(value, "__module__", None) if not isinstance(value, types.ModuleType) else value.__name__
+    if not module or module.split(".")[0] not in ("keras", "tensorflow", "tf_keras"):
+        return None
+    if isinstance(value, types.ModuleType):
+        leaf = module.rsplit(".", 1)[-1]
+        return {"backend": backend, "activations": activations}.get(leaf, ops)
+    name = getattr(value, "__name__", None)
+    for home in (ops, backend, activations):
+        twin = getattr(home, name, None) if name else None
+        if callable(twin):
+            return twin
+    return None
+
+
+def _rebound(fn):
+    """``fn`` with the Keras/TensorFlow names its code reads from its module rebound to
+    tusk's tracing twins (the function object itself is left alone)."""
+    code = getattr(fn, "__code__", None)
+    if not isinstance(fn, types.FunctionType) or code is None:
+        return fn
+    twins = {n: _tusk_equivalent(fn.__globals__.get(n)) for n in code.co_names if n in fn.__globals__}
+    twins = {n: t for n, t in twins.items() if t is not None}
+    if not twins:
+        return fn
+    return types.FunctionType(code, {**fn.__globals__, **twins}, fn.__name__, fn.__defaults__, fn.__closure__)
+
+
 def _call(fn, what, name, *symbols):
+    fn = _rebound(fn)
     try:
         return fn(*symbols)
     except UnsupportedError as e:
