@@ -116,3 +116,13 @@ def test_keras_datasets_read_keras_cache_offline(tmp_path, monkeypatch):
     np.testing.assert_array_equal(xb[:, 0] / 13, yb)  # rows and targets shuffled together
     (fx, fy), (tx, ty) = fashion_mnist.load_data()  # Debian's package
     assert fx.shape == (60000, 28, 28) and tx.shape == (10000, 28, 28) and fy.dtype == np.uint8
+
+
+def test_model_dicts_of_real_keras_models_come_back_as_keras():
+    keras = pytest.importorskip("keras")
+    from tusk.utils import dict_to_model, model_to_dict
+
+    real = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1, "linear")])
+    back = dict_to_model(model_to_dict(real))
+    assert isinstance(back, keras.Model) and back.to_json() == real.to_json()
+    assert all(np.array_equal(a, b) for a, b in zip(back.get_weights(), real.get_weights()))

@@ -473,3 +473,14 @@ def test_unbuilt_and_empty_sequential_round_trip_as_keras_writes_them():
     empty = Sequential()
     empty.build((1,))
     assert empty.get_weights() == [] and model_from_json(empty.to_json()).to_json() == empty.to_json()
+
+
+@keras_only
+def test_keras3_positional_metrics_as_loss_weights_are_dropped_with_a_warning():
+    """Keras 3 reads compile(opt, loss, ['acc']) as loss_weights=['acc'] and cannot use them;
+    Elephas compiles again without them, and so does tusk (with a warning)."""
+    real = real_keras.Sequential([real_keras.Input((3,)), real_keras.layers.Dense(1)])
+    real.compile("sgd", "mse", ["mae"])
+    with pytest.warns(UserWarning, match="not numbers"):
+        ours = keras.from_keras(real)
+    assert ours.evaluate(np.ones((2, 3), "float32"), np.ones((2, 1), "float32"), verbose=0) >= 0.0

@@ -64,25 +64,12 @@ def _users_model(model, config_text, returns_keras, custom_objects):
     when the model config is Keras' own JSON (Keras 3 writes `build_config`/`compile_config`
     beside the architecture, tf.keras 2 `keras_version`) and Keras is installed;
     Keras' own JSON is then read back by Keras, so that `to_json()` gives the same text."""
-    from tusk.keras.interop import keras_module, to_keras
+    from tusk.keras.interop import keras_available, to_keras, written_by_keras
 
-    written_by_keras = _written_by_keras(config_text)
-    if not returns_keras:
-        if not written_by_keras:
-            return model
-        try:
-            keras_module()
-        except ImportError:
-            return model
-    return to_keras(model, config_text if written_by_keras else None, custom_objects)
-
-
-def _written_by_keras(config_text) -> bool:
-    try:
-        spec = json.loads(config_text) if isinstance(config_text, str) else None
-    except ValueError:
-        return False
-    return isinstance(spec, dict) and any(k in spec for k in ("build_config", "compile_config", "keras_version"))
+    keras_json = written_by_keras(config_text)
+    if returns_keras or (keras_json and keras_available()):
+        return to_keras(model, config_text if keras_json else None, custom_objects)
+    return model
 
 
 class ElephasEstimator(Estimator, ElephasEstimatorParams, MLWritable, MLReadable):

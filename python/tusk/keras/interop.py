@@ -9,6 +9,7 @@ custom layer or activation in the model JSON.
 """
 import json
 import os
+import warnings
 
 from .. import _tusk
 from . import losses as losses_mod
@@ -35,6 +36,24 @@ def is_keras_model(obj):
     return any(c.__module__.split(".")[0] in ("keras", "tf_keras", "tensorflow") and c.__name__ in ("Model", "Sequential")
                for c in type(obj).__mro__) or (hasattr(obj, "to_json") and hasattr(obj, "get_weights")
                                                and hasattr(obj, "layers") and not hasattr(obj, "_core"))
+
+
+def keras_available() -> bool:
+    try:
+        keras_module()
+    except ImportError:
+        return False
+    return True
+
+
+def written_by_keras(text) -> bool:
+    """Whether model JSON text is Keras' own ``to_json()`` (Keras 3 writes ``build_config`` and
+    ``compile_config`` beside the architecture, tf.keras 2 ``keras_version``; tusk none)."""
+    try:
+        spec = json.loads(text) if isinstance(text, str) else None
+    except ValueError:
+        return False
+    return isinstance(spec, dict) and any(k in spec for k in ("build_config", "compile_config", "keras_version"))
 
 
 def _builtin_layer(target):
@@ -138,9 +157,20 @@ def _training_config(obj):
         loss = loss.get("config")
     out = {"optimizer": {"class_name": type(opt).__name__, "config": opt.get_config()},
            "loss": loss, "metrics": _metric_names(cc.get("metrics"))}
-    if cc.get("loss_weights"):  # Keras writes [] or None when there are none
-        out["loss_weights"] = cc["loss_weights"]
+    weights = cc.get("loss_weights")  # Keras writes [] or None when there are none
+    if weights and _numbers_only(weights):
+        out["loss_weights"] = weights
+    elif weights:
+        # compile(opt, loss, ['acc']) in Keras 3 puts the metric names here, where Keras itself
+        # cannot use them; Elephas compiles again without them, and so does tusk.
+        warnings.warn(f"the Keras model's loss_weights {weights!r} are not numbers (tf.keras 2's positional metrics "
+                      "read by Keras 3 as loss_weights?); they are ignored", stacklevel=3)
     return out
+
+
+def _numbers_only(value):
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else [value]
+    return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in items)
 
 
 def _metric_names(metrics):

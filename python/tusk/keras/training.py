@@ -83,10 +83,7 @@ class Trainer:
                 run_eagerly=False, steps_per_execution=1, jit_compile="auto", auto_scale_loss=True, **kwargs):
         if _looks_like_metrics(loss_weights):
             # tf.keras 2's order: compile(optimizer, loss, metrics, loss_weights, ...)
-            if metrics is not None:
-                loss_weights, metrics = metrics, loss_weights
-            else:
-                loss_weights, metrics = None, loss_weights
+            loss_weights, metrics = (metrics or None), loss_weights
         if weighted_metrics:
             raise UnsupportedError("compile: weighted_metrics are not supported")
         data.unsupported_args("compile", sample_weight_mode=kwargs.pop("sample_weight_mode", None),

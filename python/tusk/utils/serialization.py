@@ -1,5 +1,6 @@
 """Elephas' `elephas.utils.serialization`: a model as `{"model": JSON, "weights": arrays}` and
-back (tusk.keras models, or real Keras models given as they are)."""
+back: a tusk.keras model, or, for JSON that real Keras wrote (and Keras installed), a real
+Keras model, as Elephas gave it back."""
 
 
 def model_to_dict(model):
@@ -7,8 +8,13 @@ def model_to_dict(model):
 
 
 def dict_to_model(_dict, custom_objects=None):
+    from tusk.keras.interop import keras_available, keras_module, written_by_keras
     from tusk.keras.models import model_from_json
 
-    model = model_from_json(_dict["model"], custom_objects)
+    text = _dict["model"]
+    if written_by_keras(text) and keras_available():
+        model = keras_module().models.model_from_json(text, custom_objects=custom_objects)
+    else:
+        model = model_from_json(text, custom_objects)
     model.set_weights(_dict["weights"])
     return model
