@@ -69,7 +69,10 @@ def copy_rewritten(src: str, dst: str, keras: str) -> None:
 
 
 def env_for(keras_home: str) -> dict:
+    # The peers' READMEs run their examples with `spark-submit --driver-memory ...`: Spark's
+    # default 1 GB driver heap cannot ship MNIST parallelized into 8 partitions.
     env = dict(os.environ, KERAS_HOME=keras_home, TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="-1",
+               PYSPARK_SUBMIT_ARGS="--driver-memory 4g pyspark-shell",
                PYTHONPATH=os.pathsep.join([HERE, os.environ.get("PYTHONPATH", "")]), PYTHONWARNINGS="ignore")
     env.setdefault("PYSPARK_PYTHON", sys.executable)
     return env

@@ -246,3 +246,32 @@ def test_custom_activation_model_on_scalar_features(sc, mode):
     loss, acc = spark_model.evaluate(x[:20], y[:20])
     assert np.isfinite(loss) and 0.0 <= acc <= 1.0
     assert json.loads(spark_model.master_network.to_json())["config"]["layers"][1]["config"]["activation"] == "_plus_one_sigmoid"
+
+
+def test_a_job_whose_tasks_never_reach_the_server_is_stopped_not_waited_on(sc):
+    """When Spark cannot run the workers (its scheduler died of a Java heap OutOfMemoryError on
+    huge parallelized partitions, in one Elephas example), the parameter server's registration
+    limit fails the job and the watchdog cancels Spark's tasks: the driver gets the server's
+    error instead of waiting forever. Stood in for here by a task that sleeps."""
+    import time
+
+    import tusk
+    from tusk.spark.jobs import job_group
+
+    core = mlp()
+    server = _tusk.ParameterServer(_tusk.job_spec("asynchronous", core), 1, core.params(), token=b"t" * 16,
+                                   registration_timeout=1.0)
+    start = time.time()
+    try:
+        with pytest.raises(tusk.TuskTimeoutError, match="workers connected within 1 s.*spark.driver.memory"):
+            with job_group(sc, "never reaches the server") as group:
+                watchdog = runner.ServerWatchdog(server, sc, group)
+                try:
+                    sc.parallelize([0], 1).map(lambda _: time.sleep(60)).collect()
+                except Exception as e:
+                    watchdog.raise_failure(e)
+                    raise
+    finally:
+        server.shutdown()
+    assert time.time() - start < 30
+    assert sc.statusTracker().getActiveJobsIds() == []

@@ -17,6 +17,7 @@ always shut down (nothing left listening) and no Spark job is left running.
 """
 import json
 import os
+import threading
 from typing import List, NamedTuple, Optional, Union
 
 import numpy as np
@@ -126,6 +127,32 @@ def _launch(data, n, task_args, barrier, features_col, label_col) -> List[str]:
     return rdd.mapPartitionsWithIndex(rdd_task(*task_args, False)).collect()
 
 
+class ServerWatchdog:
+    """Cancels the job's Spark tasks when its parameter server fails (no worker registered in
+    time, a worker lost, nothing heard for too long), so that the driver never waits on a job
+    Spark cannot finish: e.g. when Spark's own scheduler died (a Java heap OutOfMemoryError
+    while shipping large parallelized partitions) and no task ever starts."""
+
+    def __init__(self, server, sc, group: str):
+        self.failure: Optional[BaseException] = None
+        self._server, self._sc, self._group = server, sc, group
+        threading.Thread(target=self._watch, name="tusk-server-watchdog", daemon=True).start()
+
+    def _watch(self):
+        try:
+            self._server.wait()
+        except Exception as e:  # the server failed or timed out: stop the Spark job
+            self.failure = e
+            self._sc.cancelJobGroup(self._group)
+
+    def raise_failure(self, spark_error: BaseException):
+        """Raises the server's failure (it says why) in place of Spark's "job cancelled"."""
+        if self.failure is not None:
+            raise type(self.failure)(f"{self.failure} (Spark's tasks never finished; if its driver log shows an "
+                                     "OutOfMemoryError, raise spark.driver.memory or give the data more partitions)"
+                                     ) from spark_error
+
+
 def task_slots(sc) -> Optional[int]:
     """Tasks Spark can run at once now (None when it does not say)."""
     try:
@@ -183,8 +210,13 @@ def train(model: "_tusk.Model", job: str, data, num_workers: Optional[int] = Non
         shapes = (models.features_shape(model), model.output_shapes[0])
         task_args = (address, token, shapes, float(worker_timeout), faults.from_env())
         barrier = algorithm in LOCKSTEP
-        with job_group(sc, f"tusk {algorithm}: {n} workers"):
-            texts = _launch(data, n, task_args, barrier, features_col, label_col)
+        with job_group(sc, f"tusk {algorithm}: {n} workers") as group:
+            watchdog = ServerWatchdog(server, sc, group)
+            try:
+                texts = _launch(data, n, task_args, barrier, features_col, label_col)
+            except Exception as e:
+                watchdog.raise_failure(e)
+                raise
         outcomes = sorted((json.loads(t) for t in texts), key=lambda o: o["partition"])
         if len(outcomes) != n:
             raise RuntimeError(f"expected {n} worker outcomes, Spark returned {len(outcomes)} (did the partitioning change under the job?)")
