@@ -24,7 +24,7 @@ import numpy as np
 
 from tusk import _tusk
 from tusk.spark import faults, models, partition_data
-from tusk.spark.jobs import job_group
+from tusk.spark.jobs import executor_error, job_group
 
 #: Algorithms whose rounds need every worker at once (run as barrier stages).
 LOCKSTEP = ("synchronous", "averaging")
@@ -128,8 +128,8 @@ def _launch(data, n, task_args, barrier, features_col, label_col) -> List[str]:
 
 
 class ServerWatchdog:
-    """Cancels the job's Spark tasks when its parameter server fails (no worker registered in
-    time, a worker lost, nothing heard for too long), so that the driver never waits on a job
+    """Cancels the job's Spark tasks when its parameter server times out (not every worker
+    registered in time, or nothing heard for too long), so that the driver never waits on a job
     Spark cannot finish: e.g. when Spark's own scheduler died (a Java heap OutOfMemoryError
     while shipping large parallelized partitions) and no task ever starts."""
 
@@ -141,13 +141,16 @@ class ServerWatchdog:
     def _watch(self):
         try:
             self._server.wait()
-        except Exception as e:  # the server failed or timed out: stop the Spark job
+        except _tusk.TuskTimeoutError as e:  # no worker came, or none spoke for too long: stop the job
             self.failure = e
             self._sc.cancelJobGroup(self._group)
+        except Exception:  # noqa: BLE001 (a worker failed: Spark reports that task's own error)
+            pass
 
     def raise_failure(self, spark_error: BaseException):
-        """Raises the server's failure (it says why) in place of Spark's "job cancelled"."""
-        if self.failure is not None:
+        """Raises the server's failure (it says why) in place of Spark's "job cancelled"; a
+        tusk error a worker raised (its own, more precise) is left to `job_group`."""
+        if self.failure is not None and executor_error(spark_error) is None:
             raise type(self.failure)(f"{self.failure} (Spark's tasks never finished; if its driver log shows an "
                                      "OutOfMemoryError, raise spark.driver.memory or give the data more partitions)"
                                      ) from spark_error
