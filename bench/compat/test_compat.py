@@ -68,4 +68,6 @@ def test_failures_of_keras_itself_are_told_apart():
                   'E   ValueError: Argument(s) not recognized')
     through_tusk = ('tests/test_x.py:12: in test_a\n    m.fit(rdd)\n/work/main/python/tusk/spark_model.py:120: in fit\n'
                     '.venv/lib/python3.11/site-packages/keras/src/models/model.py:9: in get\nE   ValueError: bad')
-    assert keras_own(keras_only) and not keras_own(through_tusk) and not keras_own("E   AssertionError")
+    inside_pytest = keras_only + "\n.venv/lib/python3.11/site-packages/_pytest/recwarn.py:331: in __exit__\nE   Failed: DID NOT WARN"
+    assert keras_own(keras_only) and keras_own(inside_pytest)
+    assert not keras_own(through_tusk) and not keras_own("E   AssertionError")
