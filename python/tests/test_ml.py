@@ -300,6 +300,9 @@ def test_registered_custom_loss_name_decides_the_model_type():
     LossModelTypeMapper().register_loss(my_regression_loss, ModelType.REGRESSION)
     assert LossModelTypeMapper() is LossModelTypeMapper()
     assert loss_kind("my_regression_loss") == "regression"
+    # a trained transformer knows the loss from its training config, where it is traced
+    traced = {"class_name": "TracedLoss", "config": {"name": "my_regression_loss", "expr": ["square", "x"]}}
+    assert loss_kind([traced]) == "regression"
     assert LossModelTypeMapper().get_model_type("nobody") is None
 
 

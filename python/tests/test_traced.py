@@ -55,6 +55,7 @@ def test_traced_activation_trains_like_its_builtin_twin():
     x = rng.normal(size=(64, 3)).astype("float32")
     y = (x[:, :1] > 0).astype("float32")
     a = Sequential([Dense(4, input_dim=3, activation=doubled_relu), Dense(1, activation="sigmoid")])
+    a.set_weights([rng.normal(0, 0.5, size=w.shape).astype("float32") for w in a.get_weights()])  # not the test order's
     start = a.get_weights()
     a.compile(SGD(0.1), "binary_crossentropy", ["acc"])
     a.fit(x, y, batch_size=16, epochs=3, shuffle=False, verbose=0)

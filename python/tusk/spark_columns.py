@@ -81,15 +81,23 @@ def to_vector(array_col):
     return array_to_vector(array_col)
 
 
-def loss_name(loss: Union[str, dict, None]) -> str:
-    """A Keras loss (a name, `{"class_name", "config"}`, a list of them: the first) normalised."""
+def _loss_label(loss) -> str:
+    """The name a loss argument goes by (a name, `{"class_name", "config"}`, a traced Python
+    loss by its function's name, a loss object or function; of a list, the first)."""
     if isinstance(loss, (list, tuple)):
         loss = loss[0] if loss else None
     if isinstance(loss, dict):
-        loss = loss.get("class_name") or (loss.get("config") or {}).get("name")
+        config = loss.get("config") or {}
+        named = loss.get("class_name") == "TracedLoss" or not loss.get("class_name")
+        loss = config.get("name") if named else loss.get("class_name")
     if loss is not None and not isinstance(loss, str):
         loss = getattr(loss, "class_name", None) or getattr(loss, "__name__", None) or type(loss).__name__
-    return str(loss or "").lower().replace("_", "")
+    return str(loss or "")
+
+
+def loss_name(loss: Union[str, dict, None]) -> str:
+    """A Keras loss' name (see `_loss_label`) normalised: lower case, no underscores."""
+    return _loss_label(loss).lower().replace("_", "")
 
 
 def loss_kind(loss) -> Kind:
@@ -97,12 +105,7 @@ def loss_kind(loss) -> Kind:
     the user's `register_loss`), else "classification" (as Elephas treats an unknown loss)."""
     from tusk.utils.model_utils import LossModelTypeMapper, ModelType
 
-    if isinstance(loss, (list, tuple)):
-        loss = loss[0] if loss else None
-    if isinstance(loss, dict):
-        loss = loss.get("class_name") or (loss.get("config") or {}).get("name")
-    mapper = LossModelTypeMapper()
-    kinds = {mapper.get_model_type(loss), mapper.get_model_type(loss_name(loss))}
-    if ModelType.REGRESSION in kinds or loss_name(loss) in REGRESSION_LOSSES:
+    label = _loss_label(loss)
+    if LossModelTypeMapper().get_model_type(label) is ModelType.REGRESSION or loss_name(label) in REGRESSION_LOSSES:
         return "regression"
     return "classification"

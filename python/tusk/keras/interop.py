@@ -20,6 +20,7 @@ from .data import f32
 from .layers import LAYER_CLASSES
 from .layers.base import Layer
 from .tracing import TRACED, activation_config
+from .training import are_loss_weights
 from .utils import next_seed
 
 
@@ -158,7 +159,7 @@ def _training_config(obj):
     out = {"optimizer": {"class_name": type(opt).__name__, "config": opt.get_config()},
            "loss": loss, "metrics": _metric_names(cc.get("metrics"))}
     weights = cc.get("loss_weights")  # Keras writes [] or None when there are none
-    if weights and _numbers_only(weights):
+    if weights and are_loss_weights(weights):
         out["loss_weights"] = weights
     elif weights:
         # compile(opt, loss, ['acc']) in Keras 3 puts the metric names here, where Keras itself
@@ -166,11 +167,6 @@ def _training_config(obj):
         warnings.warn(f"the Keras model's loss_weights {weights!r} are not numbers (tf.keras 2's positional metrics "
                       "read by Keras 3 as loss_weights?); they are ignored", stacklevel=3)
     return out
-
-
-def _numbers_only(value):
-    items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else [value]
-    return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in items)
 
 
 def _metric_names(metrics):

@@ -39,14 +39,12 @@ def _result(pairs, return_dict):
     return values[0] if len(values) == 1 else values
 
 
-def _looks_like_metrics(value):
-    """Whether compile's third positional value is tf.keras 2's ``metrics`` (names, metric
-    objects or functions) rather than Keras 3's ``loss_weights`` (numbers)."""
-    if value is None or isinstance(value, (int, float)):
-        return False
+def are_loss_weights(value):
+    """Whether ``value`` holds numbers only (Keras 3's ``loss_weights``: a number, or a list or
+    dict of them), not tf.keras 2's positional ``metrics`` (names, metric objects, functions)."""
     items = list(value.values()) if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else [value]
     flat = [v for item in items for v in (item if isinstance(item, (list, tuple)) else [item])]
-    return any(not isinstance(v, (int, float)) for v in flat)
+    return all(isinstance(v, (int, float)) for v in flat)
 
 
 def _show_accuracy(model, show, where):
@@ -81,7 +79,7 @@ class Trainer:
     # ---- compile -----------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None,
                 run_eagerly=False, steps_per_execution=1, jit_compile="auto", auto_scale_loss=True, **kwargs):
-        if _looks_like_metrics(loss_weights):
+        if loss_weights is not None and not are_loss_weights(loss_weights):
             # tf.keras 2's order: compile(optimizer, loss, metrics, loss_weights, ...)
             loss_weights, metrics = (metrics or None), loss_weights
         if weighted_metrics:

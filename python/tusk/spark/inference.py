@@ -63,7 +63,6 @@ def predict_data_frame(model, df, features_col: str = "features", output_col: st
     from pyspark.sql.types import ArrayType, FloatType, StructField, StructType
 
     core = models.as_core(model)
-    input_shape = core.input_shapes[0]
     sc = df.sparkSession.sparkContext
     check_executors(sc)  # the transform is lazy: say now, not at the user's collect, if tusk is missing there
     shared = _broadcast(sc, core, compiled=False)
@@ -76,9 +75,9 @@ def predict_data_frame(model, df, features_col: str = "features", output_col: st
         for batch in batches:
             if batch.num_rows == 0:
                 continue
-            x = partition_data.to_input_shape(partition_data.arrow_column_to_numpy(batch.column(x_col), features_col), input_shape)
+            x = partition_data.arrow_column_to_numpy(batch.column(x_col), features_col)
             replica = replica or _replica(shared)
-            y = replica.predict([x], batch_size=batch_size)[0].reshape(len(x), -1)
+            y = replica.predict(replica.conform_inputs([x]), batch_size=batch_size)[0].reshape(len(x), -1)
             offsets = pa.array(np.arange(0, y.size + 1, max(y.shape[1], 1), dtype=np.int32)[: len(x) + 1])
             predictions = pa.ListArray.from_arrays(offsets, pa.array(y.reshape(-1), type=pa.float32()))
             yield pa.RecordBatch.from_arrays([batch.column(n) for n in names] + [predictions], names=names + [output_col])
