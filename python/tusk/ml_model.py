@@ -58,6 +58,29 @@ def _keras_model(config: str, custom_objects=None, params=None, training_config=
     return model
 
 
+class _UsersModel(MLWritable, MLReadable):
+    """What the estimator and the transformer share: `get_model()` in the form the user gave
+    the model (`_users_model`) and Spark ML persistence (`tusk.ml_persistence`), where `save`
+    replaces what is at the path, as Elephas' `save` did. Subclasses give `_tusk_model()`."""
+
+    def get_model(self):
+        """The model (the transformer's trained and compiled when its training config is known;
+        the estimator's with its starting weights): a real Keras model when the estimator was
+        given one, else a tusk.keras model."""
+        return _users_model(self._tusk_model(), self.get_keras_model_config(), self.returns_keras,
+                            self.get_custom_objects())
+
+    def write(self):
+        return _Writer(self)
+
+    @classmethod
+    def read(cls):
+        return _Reader(cls)
+
+    def save(self, path):
+        self.write().overwrite().save(path)
+
+
 def _users_model(model, config_text, returns_keras, custom_objects):
     """`model` (tusk.keras) as the user gave it: a real Keras model when they handed one in, or
     when the model config is Keras' own JSON (Keras 3 writes `build_config`/`compile_config`
@@ -71,7 +94,7 @@ def _users_model(model, config_text, returns_keras, custom_objects):
     return model
 
 
-class ElephasEstimator(Estimator, ElephasEstimatorParams, MLWritable, MLReadable):
+class ElephasEstimator(Estimator, ElephasEstimatorParams, _UsersModel):
     """Elephas' Spark ML Estimator: fits a Keras-style model on a DataFrame; see the module doc."""
 
     def __init__(self, model=None, **kwargs):
@@ -107,12 +130,6 @@ class ElephasEstimator(Estimator, ElephasEstimatorParams, MLWritable, MLReadable
         return self._set(**canonical(kwargs))
 
     setParams = set_params
-
-    def get_model(self):
-        """The (uncompiled) model of `keras_model_config` with the starting weights: a real
-        Keras model when the estimator was given one, else a tusk.keras model."""
-        return _users_model(self._tusk_model(), self.get_keras_model_config(), self.returns_keras,
-                            self.get_custom_objects())
 
     def _tusk_model(self):
         text = self.get_keras_model_config()
@@ -177,19 +194,9 @@ class ElephasEstimator(Estimator, ElephasEstimatorParams, MLWritable, MLReadable
         transformer.training_histories = spark_model.training_histories
         return transformer
 
-    def write(self):
-        return _Writer(self)
-
-    def save(self, path):
-        """Saves to `path`, replacing what is there (as Elephas' `save` did)."""
-        self.write().overwrite().save(path)
-
-    @classmethod
-    def read(cls):
-        return _Reader(cls)
 
 
-class ElephasTransformer(Model, ElephasTransformerParams, MLWritable, MLReadable):
+class ElephasTransformer(Model, ElephasTransformerParams, _UsersModel):
     """A trained model as a Spark ML Model (Transformer); see the module doc. `weights`: the
     trained weights (Keras order, a list of arrays) or the flat float32 buffer."""
 
@@ -237,12 +244,6 @@ class ElephasTransformer(Model, ElephasTransformerParams, MLWritable, MLReadable
         """The trained weights as Keras orders them (a list of numpy arrays)."""
         return self._tusk_model().get_weights()
 
-    def get_model(self):
-        """The trained model, compiled when the training config is known: a real Keras model
-        when the estimator was given one, else a tusk.keras model."""
-        return _users_model(self._tusk_model(), self.get_keras_model_config(), self.returns_keras,
-                            self.get_custom_objects())
-
     def _tusk_model(self):
         key = (self.get_keras_model_config(), self.training_config)
         if self._model is None or self._model[0] != key:  # built again after a Param changed
@@ -278,16 +279,6 @@ class ElephasTransformer(Model, ElephasTransformerParams, MLWritable, MLReadable
         loss = json.loads(self.training_config).get("loss") if self.training_config else None
         return cols.loss_kind(loss)
 
-    def write(self):
-        return _Writer(self)
-
-    def save(self, path):
-        """Saves to `path`, replacing what is there (as Elephas' `save` did)."""
-        self.write().overwrite().save(path)
-
-    @classmethod
-    def read(cls):
-        return _Reader(cls)
 
 
 def load_ml_estimator(file_name: str) -> ElephasEstimator:
