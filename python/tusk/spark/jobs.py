@@ -45,14 +45,12 @@ def job_group(sc, description: str):
     sc.setJobGroup(group, description, interruptOnCancel=True)
     try:
         yield group
-    except Exception as e:
+    except BaseException as e:
         sc.cancelJobGroup(group)
-        error = executor_error(e)
+        # A tusk error raised here on the driver is already what it says; Spark's are parsed.
+        error = executor_error(e) if isinstance(e, Exception) and not isinstance(e, tusk.TuskError) else None
         if error is not None:
             raise error from e
-        raise
-    except BaseException:
-        sc.cancelJobGroup(group)
         raise
     finally:
         for k, v in saved.items():
