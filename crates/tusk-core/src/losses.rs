@@ -195,6 +195,11 @@ impl Loss {
         let inv_rows = 1.0 / rows.max(1) as f32;
         let mut total = 0.0f64;
         let tl = self.target_len(k);
+        // A traced loss' expression, looked up once per batch (not per row).
+        let traced_fn = match *self {
+            Loss::Traced { index, .. } => Some(traced::get(index)),
+            _ => None,
+        };
         for r in 0..rows {
             let p = &y_pred[r * k..][..k];
             let t = &y_true[r * tl..][..tl];
@@ -204,10 +209,10 @@ impl Loss {
                 Loss::SparseCategoricalCrossentropy { from_logits } => sparse_categorical(p, sparse_label(t[0], k, r)?, from_logits, g, inv_rows),
                 Loss::BinaryCrossentropy { from_logits } => elementwise(p, t, g, inv_rows, |y, t| binary(y, t, from_logits)),
                 Loss::MeanSquaredError => elementwise(p, t, g, inv_rows, |y, t| ((y - t) * (y - t), 2.0 * (y - t))),
-                Loss::MeanAbsoluteError => elementwise(p, t, g, inv_rows, |y, t| ((y - t).abs(), (y - t).signum() * ((y - t) != 0.0) as u8 as f32)),
+                Loss::MeanAbsoluteError => elementwise(p, t, g, inv_rows, |y, t| ((y - t).abs(), sign(y - t))),
                 Loss::MeanAbsolutePercentageError => elementwise(p, t, g, inv_rows, |y, t| {
                     let scale = 100.0 / t.abs().max(EPSILON);
-                    ((y - t).abs() * scale, (y - t).signum() * ((y - t) != 0.0) as u8 as f32 * scale)
+                    ((y - t).abs() * scale, sign(y - t) * scale)
                 }),
                 Loss::MeanSquaredLogarithmicError => elementwise(p, t, g, inv_rows, |y, t| {
                     let d = (y.max(EPSILON) + 1.0).ln() - (t.max(EPSILON) + 1.0).ln();
@@ -218,8 +223,8 @@ impl Loss {
                     let e = y - t;
                     (e + softplus(-2.0 * e) - std::f32::consts::LN_2, e.tanh())
                 }),
-                Loss::Traced { index, sum } => {
-                    let f = traced::get(index);
+                Loss::Traced { sum, .. } => {
+                    let f = traced_fn.as_ref().expect("looked up above");
                     // `elementwise` averages over the row; a sum is that mean times k.
                     let scale = if sum { k as f32 } else { 1.0 };
                     elementwise(p, t, g, inv_rows * scale, |y, t| f.expr.dual(y, t)) * scale as f64
@@ -236,6 +241,11 @@ impl Loss {
         }
         Ok(total * inv_rows as f64)
     }
+}
+
+/// The derivative of `|e|`: its sign, 0 at 0 (as TensorFlow's gradient of `abs`).
+fn sign(e: f32) -> f32 {
+    e.signum() * (e != 0.0) as u8 as f32
 }
 
 /// A sparse target as a class index in `0..k`; `row` names it in the error.
