@@ -140,3 +140,8 @@ def test_a_function_written_for_real_keras_is_traced_too():
     z = x @ kernel + bias
     np.testing.assert_allclose(model.predict(x, verbose=0), 1 / (1 + np.exp(-z)) + 2 * np.maximum(z, 0), rtol=1e-5, atol=1e-6)
     assert namespace["sigmoid"] is tf_backend.sigmoid  # the user's module is left alone
+
+
+def test_an_unbuilt_model_writes_a_traced_activation_by_name_too():
+    model = Sequential([Dense(2, activation=custom_activation)])  # no input shape yet
+    assert json.loads(model.to_json())["config"]["layers"][0]["config"]["activation"] == "custom_activation"

@@ -212,10 +212,14 @@ class Model(Trainer):
     def to_json(self, **kwargs):
         """Keras' JSON of the model (a traced activation appears by its function's name, as
         Keras writes it: read it back with ``custom_objects={name: function}``)."""
-        text = self._core.to_json()
+        text = self._json_text()
         if TRACED not in text:
             return json.dumps(json.loads(text), **kwargs) if kwargs else text
         return json.dumps(keras_form(json.loads(text)), **kwargs)
+
+    def _json_text(self):
+        """The model's JSON as the Rust core writes it."""
+        return self._core.to_json()
 
     def to_yaml(self, **kwargs):
         """Keras 2's YAML architecture (removed from tf.keras 2.6): ``model_from_yaml`` reads it."""

@@ -7,8 +7,6 @@ The model is built in Rust on first use; ``layers`` excludes the input layer (as
 After building, each layer has been called once on the previous one's output, so
 ``layer.output``/``model.inputs`` work for feature-extraction models.
 """
-import json
-
 from . import naming
 from .._tusk import StateError, UnsupportedError
 from .data import arrays
@@ -60,11 +58,10 @@ class Sequential(Model):
             self._core  # noqa: B018
 
     # ---- a model not built yet: Keras' JSON and no weights, without the Rust core ---------------
-    def to_json(self, **kwargs):
+    def _json_text(self):
         if self._can_build():
-            return super().to_json(**kwargs)
-        text = sequential_json(self.name, self._input(), self._seq_layers)
-        return json.dumps(json.loads(text), **kwargs) if kwargs else text
+            return super()._json_text()
+        return sequential_json(self.name, self._input(), self._seq_layers)
 
     def get_weights(self):
         return super().get_weights() if self._can_build() else []
