@@ -15,6 +15,6 @@ echo "==> Python package and its tests"
 scripts/python-setup.sh
 .venv/bin/python -m pytest python/tests bench/peers bench/compat -q -p no:cacheprovider
 
-KERAS_PYTHON=$(realpath "${KERAS_PYTHON:-.venv/bin/python}")
+KERAS_PYTHON=$(realpath -s "${KERAS_PYTHON:-.venv/bin/python}")
 echo "==> Keras fixtures still match Keras ($KERAS_PYTHON)"
 (cd crates/tusk-core/tests/fixtures/keras && CUDA_VISIBLE_DEVICES=-1 TF_CPP_MIN_LOG_LEVEL=3 "$KERAS_PYTHON" generate.py --check)
