@@ -85,8 +85,28 @@ def test_executor_import_failure_is_one_clear_error():
             "  File \"pyspark/serializers.py\", line 1, in loads\nModuleNotFoundError: No module named 'tusk'\n")
     error = executor_error(RuntimeError(text))
     assert isinstance(error, ConfigError) and "cannot import tusk" in str(error) and "tusk[spark]" in str(error)
-    assert executor_error(RuntimeError("tusk.ShapeError: layer 'dense' expects 4 features")).__class__.__name__ == "ShapeError"
     assert executor_error(RuntimeError("java.lang.OutOfMemoryError")) is None
+
+
+def test_an_executor_error_comes_back_as_its_class_by_its_marker_line():
+    from tusk.errors import ShapeError, tagged, to_marker
+    from tusk.spark.jobs import executor_error
+
+    @tagged
+    def partition(rows):
+        yield from rows
+        raise ShapeError("layer 'dense' expects 4 features,\nnot 3")
+
+    with pytest.raises(ShapeError) as raised:
+        list(partition([1]))
+    # As Spark shows it on the driver: the executor's traceback inside a Java exception.
+    text = f"py4j.protocol.Py4JJavaError: ...\nTraceback (most recent call last):\n  ...\ntusk.errors.ShapeError: {raised.value}\n\tat org.apache.spark..."
+    error = executor_error(RuntimeError(text))
+    assert type(error) is ShapeError and str(error) == "layer 'dense' expects 4 features,\nnot 3"
+    assert isinstance(error, ValueError), "a tusk ShapeError is also a ValueError"
+    # A line that merely looks like an error class is not taken for one.
+    assert executor_error(RuntimeError("tusk.ShapeError: layer 'dense' expects 4 features")) is None
+    assert to_marker(error).count("\n") == 0
 
 
 def test_missing_pyarrow_names_the_extra(monkeypatch):

@@ -44,6 +44,35 @@ def test_every_error_kind_is_a_tusk_error():
         t.Model.load("/nonexistent/model")
 
 
+def test_errors_are_also_the_builtin_kinds_and_defined_once_in_python():
+    import tusk.errors as errors
+
+    assert t.ConfigError is errors.ConfigError is tusk.ConfigError
+    with pytest.raises(ValueError, match="bogus"):
+        t.job_spec("bogus", compiled())
+    assert issubclass(tusk.TuskTimeoutError, TimeoutError) and issubclass(tusk.TuskIOError, OSError)
+
+
+def test_bad_sizes_and_hyper_parameters_are_errors_not_crashes():
+    with pytest.raises(tusk.ConfigError, match=r"hidden.*empty axis"):
+        t.Model.from_json(MLP.replace('"units": 64', '"units": 0'))
+    # Refused before anything is allocated (it used to abort the interpreter).
+    with pytest.raises(tusk.ConfigError, match=r"hidden.*more than 268435456 values per sample"):
+        t.Model.from_json(MLP.replace('"units": 64', f'"units": {10**12}'))
+    with pytest.raises(tusk.ConfigError, match=r"hidden.*past 2147483648 parameters"):
+        t.Model.from_json(MLP.replace('"units": 64', f'"units": {2**27}'))
+    m = t.Model.from_json(MLP, seed=1)
+    with pytest.raises(tusk.ConfigError, match="learning_rate must be a finite"):
+        m.compile(TRAINING.replace('"config": {}', '"config": {"learning_rate": 1e39}'))
+    # A learning rate that makes training diverge stops it with the epoch and batch.
+    x, y = fashion_mnist(600)
+    m.compile(TRAINING.replace('"class_name": "Adam", "config": {}', '"class_name": "SGD", "config": {"learning_rate": 1e30}'))
+    with pytest.raises(tusk.DataError, match=r"training diverged: .*epoch 1"):
+        m.fit([x], [t.to_categorical(y, 10)], epochs=2, batch_size=32)
+    with pytest.raises(tusk.ConfigError, match="rho must be a finite number"):
+        t.job_spec("aeasgd", compiled(), rho=float("nan"))
+
+
 def test_fit_evaluate_predict_and_weights():
     x, y = fashion_mnist(3000)
     m = compiled()

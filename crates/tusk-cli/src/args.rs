@@ -45,15 +45,24 @@ pub struct DataArgs {
     pub format: Option<String>,
 }
 
+/// A whole number of at least 1 (a count of epochs, samples, workers, batches).
+fn positive(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
 /// The model and how each step trains it (shared by `train` and `ps`).
 #[derive(Args, Debug, Clone)]
 pub struct ModelArgs {
     /// `mlp`, `cnn`, a Keras JSON file (model.to_json()), or a directory written by --save.
     #[arg(long)]
     pub model: String,
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = 5, value_parser = positive)]
     pub epochs: usize,
-    #[arg(long, default_value_t = 32)]
+    #[arg(long, default_value_t = 32, value_parser = positive)]
     pub batch_size: usize,
     /// sgd, rmsprop, adagrad, adadelta, adam, adamw, nadam (Keras defaults).
     #[arg(long, default_value = "adam")]
@@ -88,7 +97,7 @@ pub struct ModelArgs {
 #[derive(Args, Debug, Clone)]
 pub struct DistArgs {
     /// Train with this many data-parallel workers (threads in this process by default).
-    #[arg(long)]
+    #[arg(long, value_parser = positive)]
     pub workers: Option<usize>,
     /// Elephas mode: synchronous, asynchronous, hogwild.
     #[arg(long, conflicts_with = "trainer")]
@@ -103,7 +112,7 @@ pub struct DistArgs {
     #[arg(long)]
     pub trainer: Option<String>,
     /// λ, local batches between commits (default: the trainer's; 1 for Elephas per batch).
-    #[arg(long)]
+    #[arg(long, value_parser = positive)]
     pub window: Option<usize>,
     /// AEASGD/EAMSGD ρ (α = elastic-lr × rho).
     #[arg(long, default_value_t = 5.0)]
@@ -159,7 +168,7 @@ pub struct TrainArgs {
     #[arg(long)]
     pub early_stopping: Option<usize>,
     /// Use at most this many training samples (quick runs).
-    #[arg(long)]
+    #[arg(long, value_parser = positive)]
     pub limit: Option<usize>,
 }
 
@@ -172,9 +181,14 @@ pub struct PsArgs {
     /// Address to listen on, `host:port` (port 0: any free port, printed on start).
     #[arg(long, default_value = "127.0.0.1:0")]
     pub listen: String,
-    /// File holding the job's auth token; workers must present the same.
+    /// File holding the job's auth token (at least 16 bytes, readable by its owner only);
+    /// workers must present the same. Required unless `--listen` is a loopback address.
     #[arg(long)]
     pub token_file: Option<PathBuf>,
+    /// Serve a non-loopback address without a token: anyone who can reach the port can join
+    /// the job and read the model.
+    #[arg(long)]
+    pub insecure: bool,
     /// Write the listening address to this file once the server is up.
     #[arg(long)]
     pub address_file: Option<PathBuf>,
@@ -204,7 +218,7 @@ pub struct WorkerArgs {
     #[arg(long, default_value_t = 30)]
     pub timeout: u64,
     /// Use at most this many samples of the data before sharding.
-    #[arg(long)]
+    #[arg(long, value_parser = positive)]
     pub limit: Option<usize>,
 }
 
@@ -215,7 +229,7 @@ pub struct EvalArgs {
     pub model: String,
     #[command(flatten)]
     pub data: DataArgs,
-    #[arg(long, default_value_t = 256)]
+    #[arg(long, default_value_t = 256, value_parser = positive)]
     pub batch_size: usize,
     #[arg(long)]
     pub report_json: Option<PathBuf>,
@@ -234,6 +248,6 @@ pub struct PredictArgs {
     /// Write the predicted class index instead of the output values.
     #[arg(long)]
     pub classes: bool,
-    #[arg(long, default_value_t = 256)]
+    #[arg(long, default_value_t = 256, value_parser = positive)]
     pub batch_size: usize,
 }

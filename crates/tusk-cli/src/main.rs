@@ -15,6 +15,7 @@ mod distributed;
 mod evaluate;
 mod job;
 mod model_source;
+mod outputs;
 mod plot;
 mod predict;
 mod processes;
@@ -28,6 +29,9 @@ use clap::Parser;
 
 fn main() {
     let cli = args::Cli::parse();
+    // The libraries log through `tracing`; warnings (a refused connection, a lost worker) go
+    // to stderr, as the command's own messages do.
+    tracing_subscriber::fmt().with_writer(std::io::stderr).without_time().with_target(false).with_max_level(tracing::Level::INFO).init();
     if let Some(n) = cli.threads {
         tusk_core::kernels::set_num_threads(n);
         // The pool may already exist (tests); then the kernel setting alone applies.

@@ -1,6 +1,7 @@
 //! `tusk train`: build or load a model, fit it, report test accuracy, save, plot, report.
 
 use crate::args::TrainArgs;
+use crate::outputs::{self, Output};
 use crate::{data, distributed, model_source, plot, progress, report};
 use anyhow::{Context, Result};
 use serde_json::json;
@@ -10,6 +11,12 @@ use tusk_core::{FitOptions, Logs, Model};
 use tusk_data::Dataset;
 
 pub fn run(a: TrainArgs) -> Result<()> {
+    outputs::check(&[
+        a.m.save.as_deref().map(|p| Output::Dir("--save", p)),
+        a.m.report_json.as_deref().map(|p| Output::File("--report-json", p)),
+        a.plot.as_deref().map(|p| Output::File("--plot", p)),
+        a.dist.checkpoint_dir.as_deref().map(|p| Output::Dir("--checkpoint-dir", p)),
+    ])?;
     if a.dist.is_distributed() || a.processes {
         return distributed::run(a);
     }

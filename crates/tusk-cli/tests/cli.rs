@@ -205,3 +205,76 @@ fn bad_input_gets_a_clear_error() {
     let e = fails(&["evaluate", "--model", &d(""), "--data", &d("toy.csv")]);
     assert!(e.contains("model.json"), "{e}");
 }
+
+/// Each input that once reached a panic, a crash or a silently bad run (issue 11's list).
+#[test]
+fn hostile_settings_are_refused_before_training() {
+    let dir = tmp("hostile");
+    write_toy(&dir);
+    let d = |f: &str| dir.join(f).to_str().unwrap().to_string();
+    let model = toy_model(&dir).to_string_lossy().into_owned();
+    let csv = d("toy.csv");
+    let train = |extra: &[&str]| {
+        let mut args = vec!["train", "--model", &model, "--data", &csv];
+        args.extend_from_slice(extra);
+        if !extra.contains(&"--epochs") {
+            args.extend(["--epochs", "1"]);
+        }
+        fails(&args)
+    };
+    for flag in ["--limit", "--epochs", "--batch-size", "--workers", "--window"] {
+        let e = train(&[flag, "0"]);
+        assert!(e.contains(flag) && e.contains("must be at least 1"), "{flag}: {e}");
+    }
+    let e = train(&["--workers", "20000"]);
+    assert!(e.contains("workers must be between 1 and 1024, got 20000"), "{e}");
+    for lr in ["NaN", "inf"] {
+        let e = train(&["--lr", lr]);
+        assert!(e.contains("learning_rate must be a finite non-negative number"), "--lr {lr}: {e}");
+    }
+    let e = train(&["--trainer", "aeasgd", "--workers", "2", "--rho", "NaN"]);
+    assert!(e.contains("rho must be a finite number"), "{e}");
+    // A learning rate that makes the loss diverge stops the run; nothing is saved.
+    let saved = dir.join("diverged");
+    let e = train(&["--optimizer", "sgd", "--lr", "1e30", "--save", &saved.to_string_lossy()]);
+    assert!(e.contains("training diverged") && e.contains("epoch 1"), "{e}");
+    assert!(!saved.exists(), "a diverged model was saved");
+    // Output paths are checked before training: under a regular file nothing can be written.
+    let file = d("toy.csv");
+    for flag in ["--save", "--report-json", "--plot", "--checkpoint-dir"] {
+        let bad = format!("{file}/out");
+        let mut extra = vec![flag, bad.as_str()];
+        if flag == "--checkpoint-dir" {
+            extra.extend(["--checkpoint-every", "1", "--workers", "2"]);
+        }
+        let e = train(&extra);
+        assert!(e.contains(flag) && e.contains(&bad), "{flag}: {e}");
+        assert!(!e.contains("Epoch 1"), "{flag}: trained before checking: {e}");
+    }
+    // Dense(0) and a model too large to allocate are errors naming the layer.
+    for (units, what) in [("0", "empty axis"), ("1000000000000", "values per sample")] {
+        let json = std::fs::read_to_string(toy_model(&dir)).unwrap().replace("\"units\": 16", &format!("\"units\": {units}"));
+        std::fs::write(dir.join("big.json"), json).unwrap();
+        let e = fails(&["train", "--model", &d("big.json"), "--data", &d("toy.csv")]);
+        assert!(e.contains("hidden") && e.contains(what), "units {units}: {e}");
+    }
+}
+
+#[test]
+fn a_save_over_an_existing_model_replaces_it_whole() {
+    let dir = tmp("resave");
+    write_toy(&dir);
+    let d = |f: &str| dir.join(f).to_str().unwrap().to_string();
+    let model = toy_model(&dir).to_string_lossy().into_owned();
+    let saved = d("model");
+    for epochs in ["1", "2"] {
+        ok(&["train", "--model", &model, "--data", &d("toy.csv"), "--epochs", epochs, "--save", &saved]);
+    }
+    let mut names: Vec<String> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    assert!(!names.iter().any(|n| n.contains(".tmp")), "a temporary directory was left: {names:?}");
+    let mut files: Vec<String> = std::fs::read_dir(&saved).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    files.sort();
+    assert_eq!(files, ["model.json", "model.safetensors", "optimizer.safetensors", "training.json"]);
+    ok(&["evaluate", "--model", &saved, "--data", &d("toy.csv")]);
+}

@@ -177,8 +177,9 @@ fn train_with_worker_threads_and_worker_processes() {
 fn workers_must_present_the_job_token() {
     let (_serial, dir) = serial("token");
     let (good, bad) = (dir.join("token"), dir.join("wrong"));
-    std::fs::write(&good, "s3cret\n").unwrap();
+    std::fs::write(&good, "s3cret-of-32-bytes-0123456789abc\n").unwrap();
     std::fs::write(&bad, "guess").unwrap();
+    set_mode(&good, 0o600);
     let rep = dir.join("ps.json");
     let (mut server, addr) = ps(&dir, &["--workers", "1", "--epochs", "2", "--token-file", s(&good), "--report-json", s(&rep)]);
     // Refused before they can say hello: the server does not count them as workers.
@@ -291,4 +292,37 @@ fn bad_distributed_options_get_clear_errors() {
     let e = run("worker", &["worker", "--connect", "127.0.0.1:1", "--shard", "0/2", "--data", "fashion-mnist", "--limit", "100"]);
     assert!(e.contains("cannot reach the parameter server at 127.0.0.1:1") && e.matches("os error").count() == 1, "{e}");
     assert!(started.elapsed() < secs(15), "connecting to nothing took {:?}", started.elapsed());
+}
+
+fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// `tusk ps` with `args` must exit at once with an error holding every one of `needles`.
+fn ps_refuses(args: &[&str], needles: &[&str]) {
+    let mut full = vec!["ps", "--model", "mlp", "--workers", "1"];
+    full.extend(args);
+    let out = Command::new(env!("CARGO_BIN_EXE_tusk")).args(&full).output().expect("run tusk");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && needles.iter().all(|n| err.contains(n)), "tusk {full:?}:\n{err}");
+}
+
+#[test]
+fn a_server_reachable_from_other_hosts_needs_a_strong_private_token() {
+    let (_serial, dir) = serial("token-rules");
+    ps_refuses(&["--listen", "0.0.0.0:0"], &["reachable from other hosts", "--token-file", "--insecure"]);
+    let token = dir.join("token");
+    std::fs::write(&token, "0123456789abcdef0123").unwrap();
+    set_mode(&token, 0o644);
+    ps_refuses(&["--listen", "0.0.0.0:0", "--token-file", s(&token)], &["can be read by other users", "chmod 600"]);
+    std::fs::write(&token, "short").unwrap();
+    set_mode(&token, 0o600);
+    ps_refuses(&["--listen", "127.0.0.1:0", "--token-file", s(&token)], &["5 bytes", "128 bits"]);
+    // With --insecure the operator has said so: it serves (and warns).
+    let file = dir.join("address");
+    let mut p = Proc::start("ps", &["ps", "--model", "mlp", "--workers", "1", "--listen", "0.0.0.0:0", "--insecure", "--address-file", s(&file), "--registration-timeout", "1"]);
+    until(&mut p, "writing its address", secs(30), || file.exists());
+    let log = p.fails(secs(30));
+    assert!(log.contains("without authentication"), "{log}");
 }

@@ -58,8 +58,12 @@ pub fn read_safetensors(path: &Path) -> Result<Vec<(String, Vec<usize>, Vec<f32>
 impl Model {
     /// Saves architecture, weights and (if compiled) training state into directory `dir`.
     pub fn save(&self, dir: impl AsRef<Path>) -> Result<()> {
-        let dir = dir.as_ref();
-        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        crate::atomic_dir::write_dir(dir.as_ref(), &[MODEL_JSON, WEIGHTS, TRAINING_JSON, OPTIMIZER_STATE], |tmp| self.write_files(tmp))
+    }
+
+    /// Writes the files of [`Model::save`] into `dir`, which must exist, as they go (a caller
+    /// that wants them atomic writes into a directory of [`crate::atomic_dir::write_dir`]).
+    pub fn write_files(&self, dir: &Path) -> Result<()> {
         write(&dir.join(MODEL_JSON), model_to_json(self).as_bytes())?;
         self.save_weights(dir.join(WEIGHTS))?;
         if let Some(c) = &self.compiled {

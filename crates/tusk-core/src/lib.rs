@@ -6,6 +6,7 @@
 //! an [`Optimizer`] and metrics, and trained with [`Model::fit`].
 
 pub mod activations;
+pub mod atomic_dir;
 pub mod error;
 pub mod init;
 pub mod io;

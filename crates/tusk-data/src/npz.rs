@@ -32,10 +32,17 @@ pub fn read_npz(path: impl AsRef<Path>) -> Result<Vec<(String, Tensor)>> {
         }
         let name = entry.name().to_string();
         let member = PathBuf::from(format!("{}:{name}", path.display()));
-        let mut bytes = Vec::new();
-        entry
+        // Inflated no further than the size the archive declares (plus one byte to see a lie):
+        // a small deflated member cannot grow into gigabytes before it is refused.
+        let declared = entry.size();
+        let mut bytes = Vec::with_capacity(declared.min(1 << 26) as usize);
+        (&mut entry)
+            .take(declared.saturating_add(1))
             .read_to_end(&mut bytes)
             .map_err(|e| Error::format(&member, format!("cannot decompress member: {e}")))?;
+        if bytes.len() as u64 > declared {
+            return Err(Error::format(&member, format!("the member inflates past the {declared} bytes the archive declares for it")));
+        }
         let tensor = parse_npy(&member, &bytes)?;
         let key = name.strip_suffix(".npy").unwrap_or(&name).to_string();
         out.push((key, tensor));
@@ -122,5 +129,23 @@ mod tests {
         std::fs::write(&p, &bytes[..bytes.len() / 2]).unwrap();
         let e = read_npz(&p).unwrap_err();
         assert!(matches!(e, Error::Format { .. }) && e.to_string().contains("cut.npz"), "{e}");
+    }
+
+    #[test]
+    fn a_member_that_inflates_past_its_declared_size_is_refused_there() {
+        let dir = TempDir::new("npz-bomb");
+        let p = dir.file("bomb.npz");
+        write_npz(&p, &[("x", &Tensor::new(vec![0.0; 100_000], vec![100_000]).unwrap())]).unwrap();
+        // Declare 1000 bytes in the local and central headers; the deflated data holds 400 kB.
+        let mut bytes = std::fs::read(&p).unwrap();
+        let patch = |bytes: &mut Vec<u8>, signature: &[u8], offset: usize| {
+            let at = bytes.windows(4).position(|w| w == signature).unwrap();
+            bytes[at + offset..at + offset + 4].copy_from_slice(&1000u32.to_le_bytes());
+        };
+        patch(&mut bytes, b"PK\x03\x04", 22);
+        patch(&mut bytes, b"PK\x01\x02", 24);
+        std::fs::write(&p, &bytes).unwrap();
+        let msg = read_npz(&p).unwrap_err().to_string();
+        assert!(msg.contains("bomb.npz:x.npy") && msg.contains("inflates past the 1000 bytes"), "{msg}");
     }
 }

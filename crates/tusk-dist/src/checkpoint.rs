@@ -3,13 +3,15 @@
 //! `training.json`: the job's loss, metrics and optimizer; loadable
 //! with `tusk evaluate --model DIR/ckpt-N`) plus `server.json` (counters, epochs done) and
 //! `driver.safetensors` (the driver optimizer's state, if any). The file `latest` names the
-//! newest complete snapshot; it is replaced by rename, so a server killed while writing
+//! newest complete snapshot; it is replaced by rename, and each snapshot is written into a
+//! temporary directory, fsynced and renamed into place, so a server killed while writing
 //! leaves the previous checkpoint intact.
 
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
-use tusk_core::io::{read_safetensors, write_safetensors};
+use tusk_core::atomic_dir::write_dir;
+use tusk_core::io::{read_safetensors, write_safetensors, MODEL_JSON, OPTIMIZER_STATE, TRAINING_JSON, WEIGHTS};
 use tusk_core::keras::model_from_json;
 
 const LATEST: &str = "latest";
@@ -45,17 +47,22 @@ pub fn write(dir: &Path, model_json: &str, training: &serde_json::Value, cp: &Ch
     let snap = dir.join(&name);
     let mut model = model_from_json(model_json, 0)?;
     model.set_params(&cp.weights)?;
-    model.save(&snap)?;
-    if !training.is_null() {
-        let path = snap.join(tusk_core::io::TRAINING_JSON);
-        std::fs::write(&path, serde_json::to_string_pretty(training).expect("JSON")).map_err(|e| io_err(&path, e))?;
-    }
-    let counters = serde_json::to_string_pretty(&cp.counters).expect("counters serialise");
-    std::fs::write(snap.join(SERVER_JSON), counters).map_err(|e| io_err(&snap, e))?;
-    if let Some(state) = &cp.driver_state {
-        let arrays: Vec<_> = state.iter().map(|(n, v)| (n.clone(), vec![v.len()], v.as_slice())).collect();
-        write_safetensors(&snap.join(DRIVER_STATE), &arrays)?;
-    }
+    let owned = [MODEL_JSON, WEIGHTS, TRAINING_JSON, OPTIMIZER_STATE, SERVER_JSON, DRIVER_STATE];
+    write_dir(&snap, &owned, |tmp| {
+        model.write_files(tmp)?;
+        if !training.is_null() {
+            let path = tmp.join(TRAINING_JSON);
+            std::fs::write(&path, serde_json::to_string_pretty(training).expect("JSON")).map_err(|e| tusk_core::Error::io(&path, e))?;
+        }
+        let counters = serde_json::to_string_pretty(&cp.counters).expect("counters serialise");
+        let path = tmp.join(SERVER_JSON);
+        std::fs::write(&path, counters).map_err(|e| tusk_core::Error::io(&path, e))?;
+        if let Some(state) = &cp.driver_state {
+            let arrays: Vec<_> = state.iter().map(|(n, v)| (n.clone(), vec![v.len()], v.as_slice())).collect();
+            write_safetensors(&tmp.join(DRIVER_STATE), &arrays)?;
+        }
+        Ok(())
+    })?;
     let tmp = dir.join(format!("{LATEST}.tmp"));
     std::fs::write(&tmp, &name).map_err(|e| io_err(&tmp, e))?;
     std::fs::rename(&tmp, dir.join(LATEST)).map_err(|e| io_err(dir, e))?;

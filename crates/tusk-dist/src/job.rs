@@ -7,6 +7,19 @@ use crate::protocol::Compression;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+/// The most workers one job may have: each is a thread (and a connection) on the server's
+/// side, and a number past this is a typo, not a cluster.
+pub const MAX_WORKERS: usize = 1024;
+
+/// `workers` is in `1..=MAX_WORKERS`.
+pub fn check_workers(workers: usize) -> Result<()> {
+    if (1..=MAX_WORKERS).contains(&workers) {
+        Ok(())
+    } else {
+        Err(Error::config(format!("workers must be between 1 and {MAX_WORKERS}, got {workers}")))
+    }
+}
+
 /// Elephas' modes and dist-keras' trainers (`ALGORITHMS.md`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -175,6 +188,10 @@ impl JobSpec {
 
     /// Checks the settings fit together; errors name the field.
     pub fn validate(&self) -> Result<()> {
+        let numbers = [("rho", Some(self.rho as f64)), ("elastic_lr", Some(self.elastic_lr as f64)), ("momentum", Some(self.momentum as f64)), ("validation_split", Some(self.validation_split as f64)), ("stop_at_accuracy", self.stop_at_accuracy), ("stop_at_loss", self.stop_at_loss)];
+        if let Some((key, v)) = numbers.iter().find_map(|(k, v)| v.filter(|v| !v.is_finite()).map(|v| (k, v))) {
+            return Err(Error::config(format!("{key} must be a finite number, got {v}")));
+        }
         if self.epochs == 0 || self.batch_size == 0 || self.window == 0 {
             return Err(Error::config(format!("epochs ({}), batch_size ({}) and window ({}) must be at least 1", self.epochs, self.batch_size, self.window)));
         }

@@ -65,9 +65,7 @@ fn shard(t: &[Tensor], index: usize, count: usize) -> Vec<Tensor> {
 /// Trains `job` starting from `initial` weights on `(x, y)` with `opts.workers` threads.
 pub fn train(job: &JobSpec, initial: &[f32], x: &[Tensor], y: &[Tensor], opts: &LocalOptions) -> Result<Outcome> {
     job.validate()?;
-    if opts.workers == 0 {
-        return Err(Error::config("workers must be at least 1"));
-    }
+    crate::job::check_workers(opts.workers)?;
     let started = Instant::now();
     let workers = if job.algorithm == Algorithm::Single { 1 } else { opts.workers };
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -138,7 +136,7 @@ fn with_server(job: &JobSpec, initial: &[f32], x: &[Tensor], y: &[Tensor], worke
     for (i, o) in outcomes.into_iter().enumerate() {
         match o {
             Ok(o) => ok.push(o),
-            Err(e) => eprintln!("tusk: worker {i} was lost: {e}"),
+            Err(e) => tracing::warn!(worker = i, error = %e, "a worker was lost"),
         }
     }
     if ok.is_empty() {

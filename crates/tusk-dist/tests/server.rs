@@ -298,3 +298,88 @@ fn a_peer_that_stalls_inside_a_frame_is_dropped_after_the_io_limit() {
         assert!(started.elapsed() < Duration::from_secs(5), "dropped after {:?}", started.elapsed());
     });
 }
+
+#[test]
+fn a_job_whose_workers_are_all_lost_fails_naming_them() {
+    let (config, weights) = job_config(Algorithm::Asynchronous, 2);
+    let state = ServerState::new(config, weights, None).unwrap();
+    for w in 0..2 {
+        assert!(matches!(state.handle(Request::Hello { worker: w, attempt: 0, samples: 300 }), Response::Welcome { .. }));
+    }
+    state.worker_lost(0, "its connection closed");
+    assert!(matches!(state.handle(Request::Failed { worker: 1, message: "out of memory".into() }), Response::Ack { .. }));
+    match state.wait() {
+        Err(Error::WorkerLost(m)) => assert!(m.contains("every worker was lost") && m.contains("worker 0: its connection closed") && m.contains("worker 1: it failed: out of memory"), "{m}"),
+        other => panic!("expected the job to fail, got {:?}", other.map(|r| r.lost_workers)),
+    }
+}
+
+#[test]
+fn a_failure_or_loss_of_a_worker_outside_the_job_changes_nothing() {
+    let (mut config, weights) = job_config(Algorithm::Asynchronous, 1);
+    config.timeouts.registration = Duration::from_millis(300);
+    let state = ServerState::new(config, weights, None).unwrap();
+    match state.handle(Request::Failed { worker: 7, message: "x".into() }) {
+        Response::Error { message } => assert!(message.contains("worker 7 has not said hello"), "{message}"),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    state.worker_lost(9, "gone");
+    let report = state.report();
+    assert!(report.per_worker.is_empty() && report.lost_workers.is_empty(), "{:?}", report.per_worker);
+    // The job still waits for its one real worker (here: until registration runs out).
+    assert!(matches!(state.wait(), Err(Error::Timeout(m)) if m.contains("only 0 of 1 workers")));
+}
+
+#[test]
+fn an_inflated_attempt_cannot_lock_the_real_worker_out() {
+    let (config, weights) = job_config(Algorithm::Asynchronous, 1);
+    let state = ServerState::new(config, weights, None).unwrap();
+    assert!(matches!(state.handle(Request::Hello { worker: 0, attempt: 0, samples: 600 }), Response::Welcome { .. }));
+    match state.handle(Request::Hello { worker: 0, attempt: u32::MAX, samples: 600 }) {
+        Response::Error { message } => assert!(message.contains("attempt 4294967295 is more than 16 past attempt 0"), "{message}"),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    // The retry Spark really sends takes over.
+    assert!(matches!(state.handle(Request::Hello { worker: 0, attempt: 1, samples: 600 }), Response::Welcome { .. }));
+    assert!(matches!(state.handle(Request::Hello { worker: 0, attempt: 0, samples: 600 }), Response::Error { .. }), "an older attempt stays refused");
+}
+
+fn open_fds() -> usize {
+    std::fs::read_dir("/proc/self/fd").map_or(0, |d| d.count())
+}
+
+#[test]
+fn idle_and_trickling_peers_cannot_exhaust_the_server() {
+    within(120, || {
+        let (mut config, weights) = job_config(Algorithm::Asynchronous, 1);
+        (config.timeouts.auth, config.timeouts.io) = (SECOND, SECOND);
+        let server = serve(config, weights);
+        let addr = server.addr();
+        let before = open_fds();
+        // 600 peers connect and send nothing: the server holds at most the cap of them.
+        let idle: Vec<TcpStream> = (0..600).filter_map(|_| TcpStream::connect_timeout(&addr, SECOND).ok()).collect();
+        assert!(idle.len() > 500, "only {} connected", idle.len());
+        std::thread::sleep(Duration::from_millis(300));
+        let held = server.open_connections();
+        assert!(held <= tusk_dist::server::MAX_UNAUTHENTICATED, "the server holds {held} unauthenticated connections");
+        let server_fds = open_fds().saturating_sub(before + idle.len());
+        assert!(server_fds <= 2 * tusk_dist::server::MAX_UNAUTHENTICATED + 8, "the server holds {server_fds} file descriptors");
+        // A peer trickling a frame one byte at a time is cut off at the frame's deadline.
+        let mut trickle = TcpStream::connect(addr).unwrap();
+        let header = frame(TOKEN, &[0; 16], |_| {});
+        let started = Instant::now();
+        let cut_off = header.iter().any(|b| {
+            std::thread::sleep(Duration::from_millis(200));
+            trickle.write_all(std::slice::from_ref(b)).is_err() || started.elapsed() > 4 * SECOND
+        });
+        assert!(cut_off && started.elapsed() < 4 * SECOND, "a trickling peer was kept for {:?}", started.elapsed());
+        // The real worker is served, flood or not.
+        let outcome = spawn_worker(addr, 0, 1).join().unwrap().expect("the real worker trains");
+        assert_eq!(outcome.history.len(), 1);
+        assert!(server.state().wait().expect("the job completes").lost_workers.is_empty());
+        // Unauthenticated peers do not outlive the auth limit.
+        std::thread::sleep(Duration::from_millis(1500));
+        assert_eq!(server.open_connections(), 0, "idle peers are still held");
+        drop(idle);
+    });
+}

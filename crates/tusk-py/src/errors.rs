@@ -1,23 +1,24 @@
 //! Rust errors as Python exceptions: one class per error kind, all under `TuskError`, the
-//! message being the Rust error's own text (it names the layer, shape, field or file).
+//! message being the Rust error's own text (it names the layer, shape, field or file). The
+//! classes are those of the Python module `tusk.errors`; `_tusk` re-exports them.
 
-use pyo3::create_exception;
-use pyo3::exceptions::PyException;
+use pyo3::import_exception;
 use pyo3::prelude::*;
 
-create_exception!(tusk, TuskError, PyException, "Base class of every tusk error.");
-create_exception!(tusk, ShapeError, TuskError, "Shapes that do not fit (layer inputs, labels, weights).");
-create_exception!(tusk, ConfigError, TuskError, "A malformed model, layer, loss, optimizer or job configuration.");
-create_exception!(tusk, UnsupportedError, TuskError, "A Keras feature tusk does not implement.");
-create_exception!(tusk, DataError, TuskError, "Data that cannot be trained on (NaN, labels out of range, empty).");
-create_exception!(tusk, StateError, TuskError, "A call in the wrong order (fit before compile).");
-create_exception!(tusk, TuskIOError, TuskError, "A file or socket that failed.");
-create_exception!(tusk, FormatError, TuskError, "A file whose content is not what its format promises.");
-create_exception!(tusk, ProtocolError, TuskError, "A malformed frame or message between server and worker.");
-create_exception!(tusk, AuthError, TuskError, "A wrong or missing job token.");
-create_exception!(tusk, TuskTimeoutError, TuskError, "A network call or wait that ran past its limit.");
-create_exception!(tusk, WorkerLostError, TuskError, "A worker died or left and the job cannot go on.");
-create_exception!(tusk, ServerError, TuskError, "The parameter server refused a request.");
+// Defined once, in Python (`tusk.errors`); raised from Rust as those very classes.
+import_exception!(tusk.errors, TuskError);
+import_exception!(tusk.errors, ShapeError);
+import_exception!(tusk.errors, ConfigError);
+import_exception!(tusk.errors, UnsupportedError);
+import_exception!(tusk.errors, DataError);
+import_exception!(tusk.errors, StateError);
+import_exception!(tusk.errors, TuskIOError);
+import_exception!(tusk.errors, FormatError);
+import_exception!(tusk.errors, ProtocolError);
+import_exception!(tusk.errors, AuthError);
+import_exception!(tusk.errors, TuskTimeoutError);
+import_exception!(tusk.errors, WorkerLostError);
+import_exception!(tusk.errors, ServerError);
 
 pub fn core_err(e: tusk_core::Error) -> PyErr {
     use tusk_core::Error as E;

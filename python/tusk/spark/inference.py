@@ -14,6 +14,7 @@ from typing import List, Tuple
 import numpy as np
 
 from tusk import _tusk
+from tusk.errors import tagged
 from tusk.spark import extras, models, partition_data
 from tusk.spark.jobs import check_executors, job_group
 
@@ -38,6 +39,7 @@ def predict_rdd(model, rdd, batch_size: int = 32):
     input_shape, outputs = models.features_shape(core), core.output_shapes
     shared = _broadcast(rdd.context, core, compiled=False)
 
+    @tagged
     def predict_partition(index, rows):
         x = partition_data.features_to_array(rows, input_shape)
         if len(x):
@@ -92,6 +94,7 @@ def evaluate_rdd(model, rdd, batch_size: int = 32) -> List[Tuple[str, float]]:
     shapes = (models.features_shape(core), core.output_shapes[0])
     shared = _broadcast(rdd.context, core, compiled=True)
 
+    @tagged
     def evaluate_partition(rows):
         x, y = partition_data.rows_to_arrays(rows, *shapes)
         if len(x):

@@ -2,8 +2,9 @@
 fails, and executor failures turned into the tusk error they were.
 
 - `job_group(sc, description)`: a context manager; a failure inside it cancels the group's
-  jobs and is re-raised as its tusk class when an executor raised a tusk error (Spark wraps
-  it in a Py4JJavaError whose text holds the Python traceback), or as a `ConfigError` naming
+  jobs and is re-raised as its tusk class when an executor raised a tusk error (a partition
+  function decorated with `tusk.errors.tagged` leaves its class and message as one marker line
+  in the text of Spark's Py4JJavaError), or as a `ConfigError` naming
   the fix when the executors' Python cannot import tusk at all;
 - `check_executors(sc)`: that check ahead of a lazy job (a DataFrame transform runs only when
   the user collects it), once per SparkContext.
@@ -13,8 +14,8 @@ import uuid
 from contextlib import contextmanager
 
 import tusk
+from tusk.errors import from_marker
 
-_EXECUTOR_ERROR = re.compile(r"(?:tusk\.|_tusk\.)?(\w+Error): (.*)")
 _NO_TUSK = re.compile(r"No module named '(tusk[\w.]*)'")
 _checked = set()
 
@@ -28,12 +29,7 @@ def executor_error(e: BaseException):
             f"the Spark executors' Python cannot import {missing.group(1)}: install tusk on every worker node "
             "(pip install 'tusk[spark]' into the Python that PYSPARK_PYTHON names), or ship it with the job "
             "(spark.archives / --archives with a packed environment)")
-    for line in reversed(text.splitlines()):
-        m = _EXECUTOR_ERROR.search(line.strip())
-        cls = getattr(tusk, m.group(1), None) if m else None
-        if isinstance(cls, type) and issubclass(cls, tusk.TuskError):
-            return cls(m.group(2))
-    return None
+    return from_marker(text)
 
 
 @contextmanager

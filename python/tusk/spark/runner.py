@@ -23,6 +23,7 @@ from typing import List, NamedTuple, Optional, Union
 import numpy as np
 
 from tusk import _tusk
+from tusk.errors import tagged
 from tusk.spark import faults, models, partition_data
 from tusk.spark.jobs import executor_error, job_group
 
@@ -80,6 +81,7 @@ def _task_identity(barrier: bool, index: Optional[int]):
 def rdd_task(address, token, shapes, timeout, fault, barrier):
     """`train_partition(index, rows)` for `mapPartitionsWithIndex` (index None: from the context)."""
 
+    @tagged
     def train_partition(index, rows):
         index, attempt = _task_identity(barrier, index)
         x, y = partition_data.rows_to_arrays(rows, *shapes)
@@ -91,6 +93,7 @@ def rdd_task(address, token, shapes, timeout, fault, barrier):
 def arrow_task(address, token, shapes, timeout, fault, barrier, features_col, label_col):
     """The same for `DataFrame.mapInArrow`: Arrow batches in, one outcome row out."""
 
+    @tagged
     def train_partition(batches):
         import pyarrow as pa
 

@@ -17,6 +17,7 @@ from typing import Optional
 import numpy as np
 
 from tusk import _tusk
+from tusk.errors import tagged
 from tusk.spark import models, partition_data
 from tusk.spark.jobs import job_group
 from tusk.spark.runner import TrainResult, is_data_frame, spark_context
@@ -65,6 +66,7 @@ def _ensemble(model, job, data, features_col, label_col):
         if is_data_frame(data):
             frame = partition_data.select_columns(data, features_col, label_col)
 
+            @tagged
             def member_from_arrow(batches):
                 import pyarrow as pa
                 from pyspark import TaskContext
@@ -80,6 +82,7 @@ def _ensemble(model, job, data, features_col, label_col):
             parts = [(r.partition, np.frombuffer(r.weights, dtype=np.float32).copy(), r.report) for r in rows]
             workers = frame.rdd.getNumPartitions()
         else:
+            @tagged
             def member_from_rows(index, rows):
                 x, y = partition_data.rows_to_arrays(rows, *shapes)
                 part = _train_member(*shared.value, index, x, y)

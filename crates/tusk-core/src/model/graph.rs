@@ -74,6 +74,7 @@ impl Graph {
                 }
                 build_layer(&cfg, &shapes)?
             };
+            check_sizes(&cfg.who(), layer.as_ref(), offset)?;
             let start = offset;
             for p in layer.params() {
                 vars.push(VarInfo {
@@ -165,4 +166,33 @@ fn topo_order(spec: &GraphSpec) -> Result<Vec<usize>> {
         visit(i, spec, &by_name, &mut state, &mut order)?;
     }
     Ok(order)
+}
+
+/// The most parameters a model may have (8 GiB of `f32`, before gradients and optimizer
+/// state): checked before anything is allocated, so that a typo such as `Dense(10**12)` is
+/// an error naming the layer, not an aborted process.
+pub const MAX_PARAMS: usize = 1 << 31;
+/// The most values one sample's output of one layer may hold (1 GiB of `f32`).
+pub const MAX_ACTIVATION: usize = 1 << 28;
+
+/// `layer`'s output shape has no empty axis and fits [`MAX_ACTIVATION`]; its weights, added
+/// to the `before` parameters of the layers built so far, fit [`MAX_PARAMS`].
+fn check_sizes(who: &str, layer: &dyn Layer, before: usize) -> Result<()> {
+    let shape = layer.output_shape();
+    if shape.contains(&0) {
+        return Err(Error::config(format!("{who}: its output shape {shape:?} has an empty axis (a size of 0: units, filters, or a window larger than its input?)")));
+    }
+    let values = shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d)).filter(|&n| n <= MAX_ACTIVATION);
+    if values.is_none() {
+        return Err(Error::config(format!("{who}: its output shape {shape:?} holds more than {MAX_ACTIVATION} values per sample")));
+    }
+    let mut total = Some(before);
+    for p in layer.params() {
+        let len = p.shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d));
+        total = total.zip(len).and_then(|(t, l)| t.checked_add(l)).filter(|&t| t <= MAX_PARAMS);
+        if total.is_none() {
+            return Err(Error::config(format!("{who}: its weight '{}' of shape {:?} takes the model past {MAX_PARAMS} parameters", p.name, p.shape)));
+        }
+    }
+    Ok(())
 }

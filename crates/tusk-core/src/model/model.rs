@@ -61,6 +61,7 @@ impl Model {
 
     /// Sets the loss (one for all outputs, or one per output), optimizer and metrics.
     pub fn compile(&mut self, losses: Vec<Loss>, optimizer: Optimizer, metrics: &[&str]) -> Result<()> {
+        optimizer.validate()?;
         let n_out = self.graph.outputs.len();
         let losses = match losses.len() {
             1 => vec![losses[0].clone(); n_out],

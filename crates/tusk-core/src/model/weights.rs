@@ -24,6 +24,14 @@ impl Model {
     pub fn params(&self) -> &[f32] {
         &self.params
     }
+    /// An [`Error::Data`] naming the first weight that holds NaN or infinity (`when`: the
+    /// moment, for the message).
+    pub fn check_finite_weights(&self, when: &str) -> Result<()> {
+        let Some(i) = self.params.iter().position(|v| !v.is_finite()) else { return Ok(()) };
+        let var = self.graph.vars.iter().find(|v| (v.offset..v.offset + v.len).contains(&i));
+        let name = var.map_or("a weight", |v| v.name.as_str());
+        Err(Error::data(format!("training diverged: {name} holds {} {when} (a learning rate too high for this model and data?)", self.params[i])))
+    }
     /// Replaces the flat parameter buffer.
     pub fn set_params(&mut self, values: &[f32]) -> Result<()> {
         self.check_flat(values.len())?;

@@ -86,13 +86,32 @@ impl Optimizer {
         opt.clipvalue = opt_num("clipvalue")?;
         opt.global_clipnorm = opt_num("global_clipnorm")?;
         opt.decay = num("decay", 0.0)?;
-        if opt.decay.is_nan() || opt.decay < 0.0 {
-            return Err(Error::config(format!("optimizer {name}: decay must be a non-negative number")));
-        }
-        if opt.learning_rate.is_nan() || opt.learning_rate < 0.0 {
-            return Err(Error::config(format!("optimizer {name}: learning_rate must be a non-negative number")));
-        }
+        opt.validate()?;
         Ok(opt)
+    }
+
+    /// Every hyper-parameter a finite number, and those that scale steps non-negative; the
+    /// error names the optimizer and the setting. `compile` checks it again, as a front-end
+    /// may have changed a field (`--lr`) after `from_config`.
+    pub fn validate(&self) -> Result<()> {
+        let name = self.class;
+        let non_negative = [("learning_rate", Some(self.learning_rate)), ("decay", Some(self.decay)), ("weight_decay", self.weight_decay), ("clipnorm", self.clipnorm), ("clipvalue", self.clipvalue), ("global_clipnorm", self.global_clipnorm)];
+        for (key, v) in non_negative.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))) {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(Error::config(format!("optimizer {name}: {key} must be a finite non-negative number, got {v}")));
+            }
+        }
+        let rule: Vec<(&str, f32)> = match self.rule {
+            Rule::Sgd { momentum, .. } => vec![("momentum", momentum)],
+            Rule::RmsProp { rho, momentum, epsilon, .. } => vec![("rho", rho), ("momentum", momentum), ("epsilon", epsilon)],
+            Rule::Adagrad { initial_accumulator_value, epsilon } => vec![("initial_accumulator_value", initial_accumulator_value), ("epsilon", epsilon)],
+            Rule::Adadelta { rho, epsilon } => vec![("rho", rho), ("epsilon", epsilon)],
+            Rule::Adam { beta_1, beta_2, epsilon, .. } | Rule::Nadam { beta_1, beta_2, epsilon } => vec![("beta_1", beta_1), ("beta_2", beta_2), ("epsilon", epsilon)],
+        };
+        match rule.iter().find(|(_, v)| !v.is_finite()) {
+            Some((key, v)) => Err(Error::config(format!("optimizer {name}: {key} must be a finite number, got {v}"))),
+            None => Ok(()),
+        }
     }
 
     /// Keras 3's `{"class_name", "config"}` for this optimizer.

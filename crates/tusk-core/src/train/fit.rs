@@ -77,6 +77,8 @@ impl Model {
                 callbacks.iter_mut().for_each(|c| c.on_batch_end(&progress));
             }
             let train_secs = started.elapsed().as_secs_f64();
+            // A loss can stay finite (clamped probabilities) while the weights are not.
+            self.check_finite_weights(&format!("after epoch {}", epoch + 1))?;
             let mut logs = steps.logs();
             if let Some((vx, vy)) = val {
                 val_acc.reset();

@@ -18,6 +18,8 @@ pub struct Steps {
     batch_size: usize,
     shuffle: bool,
     acc: Accumulator,
+    /// Epochs begun (1-based once the first has begun), for error messages.
+    epoch: usize,
 }
 
 impl Steps {
@@ -39,7 +41,7 @@ impl Steps {
         let n = n.unwrap_or(rows).min(rows);
         let batch_size = batch_size.min(n.max(1));
         model.reserve(batch_size);
-        Ok(Steps { order: (0..n).collect(), rng: SmallRng::seed_from_u64(seed), batch_size, shuffle, acc: model.accumulator() })
+        Ok(Steps { order: (0..n).collect(), rng: SmallRng::seed_from_u64(seed), batch_size, shuffle, acc: model.accumulator(), epoch: 0 })
     }
 
     /// Samples per epoch.
@@ -58,15 +60,26 @@ impl Steps {
             self.order.shuffle(&mut self.rng);
         }
         self.acc.reset();
+        self.epoch += 1;
     }
 
     /// Trains `model` on batch `step` of the current epoch; returns the batch's sample count.
+    /// A loss that becomes NaN or infinite stops training with an [`Error::Data`].
     pub fn step(&mut self, model: &mut Model, x: &[Tensor], y: &[Tensor], step: usize) -> Result<usize> {
         let bs = self.batch_size;
         let idx = &self.order[(step * bs).min(self.order.len())..((step + 1) * bs).min(self.order.len())];
         model.load_inputs(x, idx.iter().copied());
         model.load_targets(y, idx.iter().copied());
         model.run_batch(idx.len(), Pass::Train, &mut self.acc)?;
+        // Keras' TerminateOnNaN, always on: a non-finite loss never becomes a saved model.
+        let loss = self.running_loss();
+        if !loss.is_finite() {
+            return Err(Error::data(format!(
+                "training diverged: the loss became {loss} at epoch {}, batch {} (a learning rate too high for this model and data?)",
+                self.epoch.max(1),
+                step + 1
+            )));
+        }
         Ok(idx.len())
     }
 

@@ -83,6 +83,17 @@ pub enum Delta {
 const F16_CHUNK: usize = 1024;
 
 impl Delta {
+    /// No NaN or infinity among the values (checked by the server before it applies a
+    /// commit, so that one diverged worker cannot poison the center).
+    pub fn is_finite(&self) -> bool {
+        match self {
+            Delta::Dense(v) => v.iter().all(|x| x.is_finite()),
+            Delta::F16(v) => v.iter().all(|&b| b & 0x7C00 != 0x7C00),
+            Delta::Bf16(v) => v.iter().all(|&b| b & 0x7F80 != 0x7F80),
+            Delta::TopK { values, .. } => values.iter().all(|x| x.is_finite()),
+        }
+    }
+
     /// The number of logical elements (the model's parameter count).
     pub fn len(&self) -> usize {
         match self {
@@ -209,6 +220,20 @@ impl Compressor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn non_finite_values_are_seen_in_every_encoding() {
+        for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
+            let values = vec![0.5, bad, -1.0];
+            for c in [Compression::None, Compression::Fp16, Compression::Bf16, Compression::TopK(1.0)] {
+                let d = Compressor::new(c).compress(&values);
+                assert!(!d.is_finite(), "{c} of {bad}");
+            }
+        }
+        for c in [Compression::None, Compression::Fp16, Compression::Bf16, Compression::TopK(0.5)] {
+            assert!(Compressor::new(c).compress(&[0.5, 65000.0, -1e-8, 0.0]).is_finite(), "{c}");
+        }
+    }
 
     #[test]
     fn parse_and_display_round_trip() {

@@ -8,7 +8,8 @@ use std::time::Duration;
 /// Time limits. Nothing waits without one.
 #[derive(Clone, Copy, Debug)]
 pub struct Timeouts {
-    /// One network read or write.
+    /// One frame: once its first byte has come, the whole frame must be read (or written)
+    /// within this time, however the peer trickles it.
     pub io: Duration,
     /// How long a waiting request (a pull before its synchronous round is complete) is held
     /// before the server answers `Wait` and the worker asks again.
@@ -18,11 +19,14 @@ pub struct Timeouts {
     /// A synchronous round, or the whole job in asynchronous modes, fails when nothing
     /// reaches the server for this long (a worker died without its socket closing).
     pub idle: Duration,
+    /// A new connection must have sent its first frame, with the job's token, within this
+    /// time; until then it is an unauthenticated peer and is closed when this runs out.
+    pub auth: Duration,
 }
 
 impl Default for Timeouts {
     fn default() -> Self {
-        Timeouts { io: Duration::from_secs(30), poll: Duration::from_millis(500), registration: Duration::from_secs(120), idle: Duration::from_secs(600) }
+        Timeouts { io: Duration::from_secs(30), poll: Duration::from_millis(500), registration: Duration::from_secs(120), idle: Duration::from_secs(600), auth: Duration::from_secs(5) }
     }
 }
 

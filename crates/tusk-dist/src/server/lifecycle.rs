@@ -20,7 +20,13 @@ impl ServerState {
         let cp = Checkpoint { counters, weights: self.center.snapshot(), driver_state: self.center.driver_state() };
         match checkpoint::write(dir, &self.config.job.model_json, &self.config.job.training, &cp) {
             Ok(_) => inner.checkpoints += 1,
-            Err(e) => eprintln!("tusk ps: writing a checkpoint failed: {e}"),
+            Err(e) => {
+                // A checkpoint that cannot be written fails the job: it was asked for so that a
+                // failure later can resume, and a run without it would only pretend to be safe.
+                inner.failure = Some(format!("writing a checkpoint to {} failed: {e}", dir.display()));
+                inner.stop = true;
+                self.changed.notify_all();
+            }
         }
     }
 
@@ -32,6 +38,11 @@ impl ServerState {
                 return Err(Error::WorkerLost(f.clone()));
             }
             if inner.registry.all_ended(self.config.workers) {
+                let lost = inner.registry.lost();
+                if lost.len() == self.config.workers {
+                    let reasons = inner.registry.stats().into_iter().filter_map(|w| w.lost_reason.map(|r| format!("worker {}: {r}", w.worker)));
+                    return Err(Error::WorkerLost(format!("every worker was lost, none finished its shard ({})", reasons.collect::<Vec<_>>().join("; "))));
+                }
                 drop(inner);
                 return Ok(self.report());
             }

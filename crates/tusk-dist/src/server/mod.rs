@@ -2,11 +2,13 @@
 //! ([`ServerConfig`]) and its TCP front ([`TcpServer`]).
 
 mod config;
+mod connections;
 mod lifecycle;
 mod registry;
 mod state;
 mod tcp;
 
 pub use config::{ServerConfig, Timeouts};
+pub use connections::MAX_UNAUTHENTICATED;
 pub use state::ServerState;
 pub use tcp::TcpServer;

@@ -21,6 +21,11 @@ use std::time::Instant;
 use tusk_core::keras::model_from_json;
 use tusk_core::Optimizer;
 
+/// How far past the newest attempt seen a worker's `Hello` may count (Spark numbers a task's
+/// retries 0, 1, 2, …; a speculative copy takes the next number). A larger jump is refused, so
+/// that a stray `Hello` with an inflated attempt cannot take the worker's place for good.
+pub const MAX_ATTEMPT_STEP: u32 = 16;
+
 pub(super) struct Inner {
     pub(super) registry: Registry,
     /// Updates applied to the center.
@@ -63,9 +68,7 @@ impl ServerState {
         if config.job.algorithm.is_serverless() {
             return Err(Error::config(format!("the {} trainer trains without a parameter server", config.job.algorithm.name())));
         }
-        if config.workers == 0 {
-            return Err(Error::config("a parameter server needs at least one worker"));
-        }
+        crate::job::check_workers(config.workers)?;
         let model = model_from_json(&config.job.model_json, 0)?;
         let driver = match &config.job.driver_optimizer {
             Some(cfg) => Some((Optimizer::from_config(cfg)?, model.vars().to_vec())),
@@ -167,6 +170,9 @@ impl ServerState {
                 Response::Ack { applied: true, stop: inner.stop }
             }
             Request::Failed { worker, message } => {
+                if let Err(message) = self.check_worker(&inner, worker) {
+                    return Response::Error { message };
+                }
                 drop(inner);
                 self.worker_lost(worker, &format!("it failed: {message}"));
                 Response::Ack { applied: true, stop: true }
@@ -186,6 +192,10 @@ impl ServerState {
         let sync = self.config.job.algorithm.is_synchronous();
         if worker as usize >= self.config.workers {
             return Response::Error { message: format!("worker id {worker} is out of range: this job has {} workers (ids 0..{})", self.config.workers, self.config.workers) };
+        }
+        let newest = inner.registry.workers.get(&worker).map_or(0, |e| e.attempt);
+        if attempt > newest.saturating_add(MAX_ATTEMPT_STEP) {
+            return Response::Error { message: format!("worker {worker}: attempt {attempt} is more than {MAX_ATTEMPT_STEP} past attempt {newest}; task retries count up one at a time") };
         }
         match inner.registry.workers.get_mut(&worker) {
             Some(e) if e.attempt == attempt && e.status == Status::Active => {}
@@ -241,6 +251,9 @@ impl ServerState {
         let algorithm = self.config.job.algorithm;
         if c.delta.len() != self.center.len() {
             return Response::Error { message: format!("worker {}: commit of {} values for a model of {} parameters", c.worker, c.delta.len(), self.center.len()) };
+        }
+        if !c.delta.is_finite() {
+            return Response::Error { message: format!("worker {}: its commit holds NaN or infinite values (its training diverged); not applied", c.worker) };
         }
         let (round, in_round) = (inner.round, inner.round_done.contains(&c.worker));
         let Some(entry) = inner.registry.workers.get_mut(&c.worker) else {
@@ -313,6 +326,10 @@ impl ServerState {
     }
 
     fn lose(&self, worker: u32, attempt: Option<u32>, reason: &str) {
+        if worker as usize >= self.config.workers {
+            tracing::warn!(worker, reason, "a worker id outside this job was reported lost; ignored");
+            return;
+        }
         let mut inner = self.lock();
         let e = inner.registry.workers.entry(worker).or_insert_with(|| Entry { attempt: 0, samples: 0, status: Status::Active, next_seq: 0, commits: 0, history: Vec::new() });
         if e.status != Status::Active || attempt.is_some_and(|a| a != e.attempt) {

@@ -6,21 +6,23 @@
 //! gets an error answer (when it can still be sent), a log line, and is closed; the server
 //! goes on serving the others. A worker whose connection closes before it said `Done` is
 //! reported lost to the [`ServerState`].
+//!
+//! Against peers without the token: a new connection must send a whole authenticated frame
+//! within [`Timeouts::auth`](super::Timeouts) (a few seconds), at most
+//! [`MAX_UNAUTHENTICATED`](super::MAX_UNAUTHENTICATED) such connections are held at once, and
+//! every frame has one deadline for all its bytes (a peer trickling a byte at a time is cut
+//! off when it runs out, not kept alive by each byte).
 
+use super::connections::Connections;
 use super::state::ServerState;
 use crate::error::{Error, Result};
 use crate::protocol::{read_frame, write_frame, Request, Response};
-use std::collections::BTreeMap;
-use std::io::ErrorKind;
+use std::io::{ErrorKind, Read};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::Duration;
-
-/// A handle on each open connection (by accept number), so that a shutdown can close them;
-/// a connection's handler removes its own when it ends, which closes the socket.
-type Connections = Arc<Mutex<BTreeMap<u64, TcpStream>>>;
+use std::time::{Duration, Instant};
 
 pub struct TcpServer {
     addr: SocketAddr,
@@ -37,7 +39,7 @@ impl TcpServer {
         let addr = listener.local_addr().map_err(|e| Error::io("reading the listening address", e))?;
         listener.set_nonblocking(true).map_err(|e| Error::io("setting up the listener", e))?;
         let shutdown = Arc::new(AtomicBool::new(false));
-        let connections = Arc::new(Mutex::new(BTreeMap::new()));
+        let connections = Connections::default();
         let accept = {
             let (state, shutdown, connections) = (state.clone(), shutdown.clone(), connections.clone());
             std::thread::Builder::new()
@@ -59,13 +61,13 @@ impl TcpServer {
     /// Connections still open: a runner lets the workers read their last answer (to `Done`)
     /// and hang up before it shuts the server down.
     pub fn open_connections(&self) -> usize {
-        self.connections.lock().unwrap_or_else(|p| p.into_inner()).len()
+        self.connections.count()
     }
 
     /// Stops accepting, closes every connection and the listening port.
     pub fn shutdown(&mut self) {
         self.shutdown.store(true, Relaxed);
-        close_all(&self.connections);
+        self.connections.close_all();
         if let Some(h) = self.accept.take() {
             let _ = h.join();
         }
@@ -78,12 +80,6 @@ impl Drop for TcpServer {
     }
 }
 
-fn close_all(connections: &Connections) {
-    for (_, c) in std::mem::take(&mut *connections.lock().unwrap_or_else(|p| p.into_inner())) {
-        let _ = c.shutdown(std::net::Shutdown::Both);
-    }
-}
-
 fn accept_loop(listener: TcpListener, state: Arc<ServerState>, shutdown: Arc<AtomicBool>, connections: Connections) {
     let mut handlers: Vec<JoinHandle<()>> = Vec::new();
     let mut accepted = 0u64;
@@ -92,59 +88,75 @@ fn accept_loop(listener: TcpListener, state: Arc<ServerState>, shutdown: Arc<Ato
             Ok((stream, peer)) => {
                 accepted += 1;
                 let id = accepted;
-                if let Ok(clone) = stream.try_clone() {
-                    connections.lock().unwrap_or_else(|p| p.into_inner()).insert(id, clone);
+                let Ok(handle) = stream.try_clone() else {
+                    tracing::warn!(%peer, "cannot keep a handle on a new connection (out of file descriptors?); closed");
+                    continue;
+                };
+                let evicted = connections.open(id, handle);
+                if evicted > 0 {
+                    state.refused.fetch_add(evicted as u64, Relaxed);
+                    tracing::warn!(evicted, "too many connections without the token: closed the oldest");
                 }
-                let (state, connections) = (state.clone(), connections.clone());
+                let (state, book) = (state.clone(), connections.clone());
                 let spawned = std::thread::Builder::new().name(format!("tusk-ps-{peer}")).spawn(move || {
-                    serve(stream, peer, &state);
-                    // Dropping the last handle closes the socket: the peer sees the end at once.
-                    connections.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
+                    serve(stream, peer, &state, || book.authenticated(id));
+                    book.close(id);
                 });
                 match spawned {
                     Ok(h) => handlers.push(h),
-                    Err(e) => eprintln!("tusk ps: cannot serve {peer}: {e}"),
+                    Err(e) => {
+                        tracing::warn!(%peer, error = %e, "cannot start a thread for a connection; closed");
+                        connections.close(id);
+                    }
                 }
                 handlers.retain(|h| !h.is_finished());
             }
             Err(e) if e.kind() == ErrorKind::WouldBlock => std::thread::sleep(Duration::from_millis(5)),
             Err(e) => {
-                eprintln!("tusk ps: accept failed: {e}");
+                tracing::warn!(error = %e, "accept failed");
                 std::thread::sleep(Duration::from_millis(50));
             }
         }
     }
     drop(listener);
-    close_all(&connections);
+    connections.close_all();
     for h in handlers {
         let _ = h.join();
     }
 }
 
-/// Serves one connection until it closes, misbehaves, idles past the limit, or the server stops.
-fn serve(mut stream: TcpStream, peer: SocketAddr, state: &ServerState) {
+/// Serves one connection until it closes, misbehaves, idles past the limit, or the server
+/// stops; calls `authenticated` once its first frame has shown the token.
+fn serve(stream: TcpStream, peer: SocketAddr, state: &ServerState, authenticated: impl FnOnce()) {
     let cfg = &state.config;
     // Accepted sockets inherit the listener's non-blocking mode on some systems (BSD, macOS).
     let _ = stream.set_nonblocking(false);
-    let _ = stream.set_read_timeout(Some(cfg.timeouts.idle));
     let _ = stream.set_write_timeout(Some(cfg.timeouts.io));
     let _ = stream.set_nodelay(true);
     let max_payload = state.weights_len() * 8 + (1 << 20);
     let (mut buf, mut out) = (Vec::new(), Vec::new());
     let mut worker: Option<(u32, u32)> = None;
     let mut done = false;
+    let mut authenticated = Some(authenticated);
     let reason = loop {
-        // Between messages a worker may be silent for up to the idle limit (it trains); once a
-        // frame has begun, the rest must come within the I/O limit.
+        // Between messages a worker may be silent for up to the idle limit (it trains); a peer
+        // that has not yet shown the token gets `auth` for its first whole frame.
+        let wait = if authenticated.is_some() { cfg.timeouts.auth } else { cfg.timeouts.idle };
+        let waited_from = Instant::now();
+        let _ = stream.set_read_timeout(Some(wait));
         match stream.peek(&mut [0u8]) {
             Ok(0) => break "its connection closed".to_string(),
             Ok(_) => {}
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => break format!("it sent nothing for {} s", cfg.timeouts.idle.as_secs()),
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => break format!("it sent nothing for {} s", wait.as_secs()),
             Err(e) => break format!("its connection failed ({e})"),
         }
-        let _ = stream.set_read_timeout(Some(cfg.timeouts.io));
-        let read = read_frame(&mut stream, &cfg.token, max_payload, &mut buf);
-        let _ = stream.set_read_timeout(Some(cfg.timeouts.idle));
+        // Once a frame has begun, all of it must come within the I/O limit (and the first
+        // frame of a new connection within the auth limit of its connecting too).
+        let mut until = Instant::now() + cfg.timeouts.io;
+        if authenticated.is_some() {
+            until = until.min(waited_from + cfg.timeouts.auth);
+        }
+        let read = read_frame(&mut Deadline { stream: &stream, until }, &cfg.token, max_payload, &mut buf);
         let req = match read.and_then(|n| {
             state.bytes_received.fetch_add(n as u64, Relaxed);
             Request::decode(&buf)
@@ -153,17 +165,20 @@ fn serve(mut stream: TcpStream, peer: SocketAddr, state: &ServerState) {
             Err(Error::Io { source, .. }) if matches!(source.kind(), ErrorKind::UnexpectedEof | ErrorKind::ConnectionReset | ErrorKind::BrokenPipe) => {
                 break "its connection closed".to_string();
             }
-            Err(Error::Timeout(_)) => break format!("it sent part of a frame and then nothing for {} s", cfg.timeouts.io.as_secs()),
+            Err(Error::Timeout(_)) => break format!("it did not send a whole frame in time ({:.1} s)", until.saturating_duration_since(waited_from).as_secs_f32()),
             Err(e) => {
                 state.refused.fetch_add(1, Relaxed);
-                eprintln!("tusk ps: refused {peer}: {e}");
+                tracing::warn!(%peer, error = %e, "refused a connection");
                 out.clear();
                 Response::Error { message: e.to_string() }.encode(&mut out);
                 // Framed without the token: the peer has not shown it knows it.
-                let _ = write_frame(&mut stream, &[], &out);
+                let _ = write_frame(&mut &stream, &[], &out);
                 break format!("it sent a bad frame ({e})");
             }
         };
+        if let Some(f) = authenticated.take() {
+            f();
+        }
         let hello = match &req {
             Request::Hello { worker: w, attempt, .. } => Some((*w, *attempt)),
             _ => None,
@@ -179,12 +194,30 @@ fn serve(mut stream: TcpStream, peer: SocketAddr, state: &ServerState) {
         }
         out.clear();
         resp.encode(&mut out);
-        match write_frame(&mut stream, &cfg.token, &out) {
+        match write_frame(&mut &stream, &cfg.token, &out) {
             Ok(n) => state.bytes_sent.fetch_add(n as u64, Relaxed),
             Err(e) => break format!("answering it failed: {e}"),
         };
     };
     if let (Some((w, attempt)), false) = (worker, done) {
         state.attempt_lost(w, attempt, &format!("{reason} before it finished ({peer})"));
+    }
+}
+
+/// Reads from a socket with one deadline for all the reads: each read may wait only for
+/// the time left, so a frame's bytes cannot trickle in one at a time past it.
+struct Deadline<'a> {
+    stream: &'a TcpStream,
+    until: Instant,
+}
+
+impl Read for Deadline<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let left = self.until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(std::io::Error::new(ErrorKind::TimedOut, "the frame's deadline passed"));
+        }
+        self.stream.set_read_timeout(Some(left))?;
+        (&mut &*self.stream).read(buf)
     }
 }
