@@ -53,13 +53,14 @@ def test_partition_arrays_from_rows_batches_and_arrow():
     assert rows_x.shape == (3, 4) and rows_y.tolist() == [0, 1, 2]
     batch_x, batch_y = partition_data.rows_to_arrays([(x[:2], np.eye(3)[:2]), (x[2:], np.eye(3)[2:])], [4], [3])
     assert np.array_equal(batch_x, x) and np.array_equal(batch_y, np.eye(3))
+    # Stacked as they come: the Rust worker moves them into the model's layout.
     image_x, _ = partition_data.rows_to_arrays([(x[i].reshape(2, 2), 1.0) for i in range(3)], [2, 2, 1], [1])
-    assert image_x.shape == (3, 2, 2, 1)
+    assert image_x.shape == (3, 2, 2)
     empty_x, empty_y = partition_data.rows_to_arrays(iter(()), [4], [3])
     assert empty_x.shape == (0, 4) and empty_y.shape == (0, 3)
     table = pa.table({"f": pa.array([[1.0, 2.0], [3.0, 4.0]]), "l": [1.0, 0.0]})
     ax, ay = partition_data.arrow_to_arrays(table.to_batches(), "f", "l", [2], [1])
-    assert ax.tolist() == [[1, 2], [3, 4]] and ay.shape == (2, 1)
+    assert ax.tolist() == [[1, 2], [3, 4]] and ay.shape == (2,)
     with pytest.raises(ValueError, match="same number"):
         partition_data.arrow_column_to_numpy(pa.array([[1.0], [2.0, 3.0]]), "f")
 
@@ -81,7 +82,7 @@ def test_partition_rows_are_stacked_in_chunks(monkeypatch):
     points = [LabeledPoint(float(l), row.tolist()) for row, l in zip(x, labels)]
     lp_x, lp_y = partition_data.rows_to_arrays(iter(points), [4], [3])
     assert np.array_equal(lp_x, x) and np.array_equal(lp_y, labels)
-    assert np.array_equal(partition_data.features_to_array(iter(list(x)), [2, 2, 1]), x.reshape(10, 2, 2, 1))
+    assert np.array_equal(partition_data.features_to_array(iter(list(x)), [2, 2, 1]), x)
     for wrong in (7, 9):  # inside a chunk; alone in the last chunk (found when joining)
         bad = list(zip(x, labels))
         bad[wrong] = (np.zeros(5, dtype=np.float32), 0.0)

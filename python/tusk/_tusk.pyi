@@ -5,19 +5,13 @@ Long calls (fit, evaluate, predict, run_worker, ParameterServer.wait) release th
 from typing import Optional, Sequence
 import numpy as np
 
-class TuskError(Exception): ...
-class ShapeError(TuskError): ...        # tusk-core Shape
-class ConfigError(TuskError): ...       # Config (core and dist)
-class UnsupportedError(TuskError): ...  # a Keras feature tusk does not implement
-class DataError(TuskError): ...         # NaN/inf, labels out of range, empty data
-class StateError(TuskError): ...        # wrong call order (fit before compile)
-class TuskIOError(TuskError): ...       # a file (core) or a socket (dist) failed
-class FormatError(TuskError): ...       # a file whose content is not its format
-class ProtocolError(TuskError): ...     # dist: malformed frame/message
-class AuthError(TuskError): ...         # dist: wrong token
-class TuskTimeoutError(TuskError): ...  # dist: a call or wait ran past its limit
-class WorkerLostError(TuskError): ...   # dist: a worker died (synchronous job fails)
-class ServerError(TuskError): ...       # dist: the server refused a request
+# The exception classes are those of tusk.errors (defined once, in Python; Rust raises them):
+from tusk.errors import (TuskError, ShapeError, ConfigError, UnsupportedError, DataError, StateError, TuskIOError,
+                         FormatError, ProtocolError, AuthError, TuskTimeoutError, WorkerLostError, ServerError)
+
+MODES: list[str]         # Elephas modes, from tusk_dist::Algorithm::MODES
+TRAINERS: list[str]      # dist-keras trainers, from tusk_dist::Algorithm::TRAINERS
+JOB_SETTINGS: list[str]  # the fields of tusk_dist::JobSettings, job_spec's keyword arguments
 
 class Model:
     """A tusk-core model: Keras JSON architecture, weights in one float32 buffer."""
@@ -60,17 +54,22 @@ class Model:
 def to_categorical(labels: np.ndarray, num_classes: Optional[int] = None) -> np.ndarray: ...  # float32 one-hot
 
 def job_spec(algorithm: str, model: Model, **settings) -> str: ...
-    # The JobSpec JSON for a compiled model. algorithm: an Elephas mode (synchronous, asynchronous,
-    # hogwild) or a dist-keras trainer (single, averaging, ensemble, downpour, adag, dynsgd, aeasgd,
-    # eamsgd). settings (all optional): frequency ("epoch"|"batch"), epochs, batch_size, window,
-    # rho, elastic_lr, momentum, driver_optimizer (name or Keras config dict as JSON str),
+    # The JobSpec JSON for a compiled model. algorithm: one of MODES or TRAINERS. settings: the
+    # JOB_SETTINGS (all optional; None: the default), deserialised into tusk_dist::JobSettings
+    # (an unknown one is a ConfigError naming it): frequency ("epoch"|"batch"), epochs, batch_size, window,
+    # rho, elastic_lr, momentum, driver_optimizer (any optimizer name, or a Keras config as dict or JSON str),
     # compression ("none"|"fp16"|"bf16"|"topk:F"), seed, shuffle, stop_at_accuracy, stop_at_loss,
     # validation_split (each worker holds back that fraction of its shard; val_* in histories).
     # Errors name the bad setting (ConfigError).
 
-def train_local(job: str, weights: np.ndarray, x: Sequence[np.ndarray], y: Sequence[np.ndarray], workers: int) -> tuple[list[np.ndarray], str]: ...
+def train_local(job: str, weights: np.ndarray, x: Sequence[np.ndarray], y: Sequence[np.ndarray], workers: int,
+                first_member: int = 0) -> tuple[list[np.ndarray], str]: ...
     # Runs the whole job with worker threads in this process (data conformed as in run_worker). Returns (flat weights of each
     # trained model: the center, or every ensemble member; the report JSON of tusk_dist::ServerReport).
+    # first_member: an ensemble trained in parts numbers (and seeds) its members from this index.
+
+def merge_reports(reports: Sequence[str]) -> str: ...
+    # One report (JSON) of a job run in parts (ServerReport::merge): counts added, workers in order.
 
 class ParameterServer:
     """A parameter server on a background Rust thread of this process, listening on TCP."""
@@ -90,5 +89,5 @@ def run_worker(address: str, token: bytes, worker: int, attempt: int, x: Sequenc
     # should split its cores). Connects, says hello, trains on the shard (x, y) (features reshaped to the model's input
     # when only the layout differs; class-index labels one-hot encoded for
     # categorical_crossentropy), returns the worker's outcome JSON
-    # {"worker", "history": [{"epoch", "seconds", "samples", "logs": {..}}], "commits",
+    # (tusk_dist::WorkerOutcome) {"worker", "history": [{"epoch", "seconds", "samples", "logs": {..}}], "commits",
     #  "samples_trained", "bytes_sent", "bytes_received", "seconds"}.

@@ -8,7 +8,7 @@ array (a `ModelPredictor` prediction, a one-hot label) is compared by its arg-ma
 """
 from pyspark.sql import functions as F
 
-from tusk import spark_columns as cols
+from tusk.spark import columns as cols
 
 
 class Evaluator:

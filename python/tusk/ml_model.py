@@ -4,7 +4,7 @@
 `ElephasEstimator(model=None, **params)`: `model` (optional) is a Keras-style model (tusk.keras,
 `_tusk.Model`, real Keras) whose JSON becomes `keras_model_config`, whose weights are the starting
 point and whose compile settings fill `loss`/`metrics`/`optimizer_config` unless given; the
-Params (`ml_params`) are Elephas' (`mode`, `frequency`, `epochs`, `batch_size`, `num_workers`,
+Params (`tusk.spark.ml_params`) are Elephas' (`mode`, `frequency`, `epochs`, `batch_size`, `num_workers`,
 `categorical`, `nb_classes`, `validation_split`, `featuresCol`, `labelCol`, `outputCol`, ...).
 `fit(df)` compiles the model, trains it through `tusk.spark_model.SparkModel` (the Spark runner:
 parameter server on a Rust thread of the driver, one task per partition, `mode` and `frequency`
@@ -34,11 +34,12 @@ import numpy as np
 from pyspark.ml import Estimator, Model
 from pyspark.ml.util import MLReadable, MLWritable
 
-from tusk import _tusk, spark_columns as cols
+from tusk import _tusk
+from tusk.spark import columns as cols
 from tusk.keras.interop import resolve_loss
 from tusk.ml_persistence import Reader as _Reader
 from tusk.ml_persistence import Writer as _Writer
-from tusk.ml_params import (ESTIMATOR_DEFAULTS, TRANSFORMER_DEFAULTS, ElephasEstimatorParams,
+from tusk.spark.ml_params import (ESTIMATOR_DEFAULTS, TRANSFORMER_DEFAULTS, ElephasEstimatorParams,
                             ElephasTransformerParams, canonical)
 
 

@@ -12,7 +12,7 @@ Prediction runs in Rust once per Arrow batch of each partition (`tusk.spark.infe
 """
 from pyspark.sql import functions as F
 
-from tusk import spark_columns as cols
+from tusk.spark import columns as cols
 
 
 class Predictor:

@@ -25,28 +25,16 @@ import numpy as np
 from tusk import _tusk, enums
 from tusk.spark import inference, models, runner
 
-MODES = ("asynchronous", "synchronous", "hogwild")
+MODES = tuple(_tusk.MODES)
 FREQUENCIES = ("epoch", "batch")
-#: `_tusk.job_spec` settings a SparkModel passes through.
-JOB_SETTINGS = ("window", "rho", "elastic_lr", "momentum", "compression", "seed", "shuffle", "stop_at_accuracy", "stop_at_loss")
+#: `_tusk.job_spec` settings a SparkModel passes through (those it does not set itself).
+JOB_SETTINGS = tuple(k for k in _tusk.JOB_SETTINGS if k not in ("frequency", "epochs", "batch_size", "driver_optimizer", "validation_split"))
 #: `tusk.spark.runner.train` settings a SparkModel passes through.
 SERVER_SETTINGS = ("checkpoint_dir", "checkpoint_every", "resume", "registration_timeout", "idle_timeout", "worker_timeout", "listen")
 #: Elephas arguments that mean nothing to tusk (its protocol is its own; the model is compiled).
 IGNORED = ("parameter_server_mode", "master_optimizer", "master_loss", "master_metrics")
 #: The file beside the saved model that holds the SparkModel's settings.
 CONFIG_FILE = "spark_model.json"
-
-
-def _job(core, mode, settings, validation_split):
-    """The job JSON; `validation_split` only where the Rust core takes it (older cores do not)."""
-    if validation_split:
-        try:
-            return _tusk.job_spec(mode, core, validation_split=float(validation_split), **settings)
-        except _tusk.ConfigError as e:
-            if "validation_split" not in str(e):
-                raise
-            warnings.warn("tusk: this tusk._tusk has no validation_split for distributed jobs; every row trains", stacklevel=3)
-    return _tusk.job_spec(mode, core, **settings)
 
 
 class SparkModel:
@@ -122,10 +110,11 @@ class SparkModel:
             raise TypeError(f"fit: unexpected arguments {sorted(kwargs)}")
         core = self._core
         models.require_compiled(core, "SparkModel.fit")
-        settings = dict(self.job_settings, frequency=self.frequency, epochs=int(epochs), batch_size=int(batch_size))
+        settings = dict(self.job_settings, frequency=self.frequency, epochs=int(epochs), batch_size=int(batch_size),
+                        validation_split=float(validation_split or 0.0))
         if self.driver_optimizer is not None:
             settings["driver_optimizer"] = models.optimizer_json(self.driver_optimizer)
-        job = _job(core, self.mode, settings, validation_split)
+        job = _tusk.job_spec(self.mode, core, **settings)
         result = runner.train(core, job, rdd, num_workers, port=self.port or 0, **columns, **self.server_settings)
         core.set_params(result.weights)
         self._update_user_model(core)

@@ -29,7 +29,8 @@ import numpy as np
 
 from tusk import _tusk
 
-#: `_tusk.job_spec` settings passed through from keyword arguments.
+#: `_tusk.job_spec` settings passed through from keyword arguments (the rest each trainer sets
+#: from its own dist-keras arguments).
 JOB_SETTINGS = ("seed", "shuffle", "compression", "stop_at_accuracy", "stop_at_loss", "driver_optimizer")
 
 

@@ -1,5 +1,5 @@
 """dist-keras' `distkeras.transformers` on tusk: DataFrame column transformers, each a
-`withColumn` of Spark SQL expressions (`tusk.spark_columns`) computed in the JVM; no Python
+`withColumn` of Spark SQL expressions (`tusk.spark.columns`) computed in the JVM; no Python
 runs per row.
 
 - `OneHotTransformer(output_dim, input_col, output_col)`: a class index → a one-hot vector;
@@ -22,7 +22,7 @@ from math import prod
 
 from pyspark.sql import functions as F
 
-from tusk import spark_columns as cols
+from tusk.spark import columns as cols
 
 
 class Transformer:

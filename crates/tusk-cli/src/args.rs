@@ -105,7 +105,7 @@ pub struct DistArgs {
     /// Elephas frequency: epoch or batch (commit every --window batches).
     #[arg(long, default_value = "epoch")]
     pub frequency: String,
-    /// Elephas driver optimizer applying deltas on the server: sgd, rmsprop, adagrad, adadelta, adam (default: plain addition).
+    /// Elephas driver optimizer applying deltas on the server: sgd, rmsprop, adagrad, adadelta, adam, adamw, nadam (default: plain addition).
     #[arg(long)]
     pub driver_optimizer: Option<String>,
     /// dist-keras trainer: single, averaging, ensemble, downpour, adag, dynsgd, aeasgd, eamsgd.

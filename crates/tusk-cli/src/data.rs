@@ -56,10 +56,17 @@ pub fn features_for(model: &Model, x: Tensor) -> Result<Tensor> {
     Ok(tusk_data::features_for(model, x)?)
 }
 
+/// Features and labels of a labelled dataset, as they are (a distributed worker conforms
+/// them to the job's model itself).
+pub fn labelled(ds: Dataset, what: &str) -> Result<(Tensor, Tensor)> {
+    match ds.y {
+        Some(y) => Ok((ds.x, y)),
+        None => bail!("{what} has no labels (give --labels, or --label-column for CSV)"),
+    }
+}
+
 /// Features and targets of a labelled dataset, moved into the model's input and loss layout.
 pub fn fit_to_model(model: &Model, ds: Dataset, what: &str) -> Result<(Tensor, Tensor)> {
-    if ds.y.is_none() {
-        bail!("{what} has no labels (give --labels, or --label-column for CSV)");
-    }
-    Ok(tusk_data::fit_to_model(model, ds, what)?)
+    let (x, y) = labelled(ds, what)?;
+    Ok(tusk_data::fit_to_model(model, Dataset { x, y: Some(y) }, what)?)
 }

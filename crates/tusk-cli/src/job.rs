@@ -6,12 +6,12 @@ use crate::report;
 use anyhow::{bail, Result};
 use serde_json::{json, Value};
 use tusk_core::keras::model_to_json;
-use tusk_core::{Model, Optimizer};
+use tusk_core::Model;
 use tusk_dist::protocol::Compression;
 use std::path::PathBuf;
 use std::time::Duration;
 use std::sync::Arc;
-use tusk_dist::{Algorithm, Frequency, JobSpec, ServerConfig, ServerReport, ServerState, TcpServer, Timeouts};
+use tusk_dist::{Algorithm, JobSettings, JobSpec, ServerConfig, ServerReport, ServerState, TcpServer, Timeouts};
 
 impl DistArgs {
     /// Whether any option asks for data-parallel training.
@@ -24,33 +24,32 @@ impl DistArgs {
     }
 }
 
-/// The job `m` and `d` describe for the compiled `model` (Elephas `asynchronous` by default).
-pub fn spec(m: &ModelArgs, d: &DistArgs, model: &Model) -> Result<JobSpec> {
+/// The job `m` and `d` describe for the compiled `model` (Elephas `asynchronous` by
+/// default): the flags mapped onto [`JobSettings`], which checks them.
+pub fn spec(m: &ModelArgs, d: &DistArgs, validation_split: f32, model: &Model) -> Result<JobSpec> {
     let algorithm = match (&d.mode, &d.trainer) {
         (Some(mode), _) => Algorithm::mode(mode)?,
         (None, Some(t)) => Algorithm::trainer(t)?,
         (None, None) => Algorithm::Asynchronous,
     };
-    let training = model.training_config().expect("compiled");
-    let mut job = JobSpec::new(algorithm, model_to_json(model), training);
-    job.frequency = match d.frequency.to_ascii_lowercase().as_str() {
-        "epoch" => Frequency::Epoch,
-        "batch" => Frequency::Batch,
-        other => bail!("--frequency must be epoch or batch, got '{other}'"),
+    let settings = JobSettings {
+        frequency: d.frequency.parse()?,
+        epochs: m.epochs,
+        batch_size: m.batch_size,
+        window: d.window,
+        rho: d.rho,
+        elastic_lr: d.elastic_lr,
+        momentum: d.momentum,
+        driver_optimizer: d.driver_optimizer.as_ref().map(|name| json!(name)),
+        compression: Compression::parse(&d.compression)?,
+        seed: m.seed,
+        shuffle: true,
+        validation_split,
+        stop_at_accuracy: m.stop_at_accuracy,
+        stop_at_loss: m.stop_at_loss,
     };
-    (job.epochs, job.batch_size, job.seed) = (m.epochs, m.batch_size, m.seed);
-    job.window = d.window.unwrap_or(job.window);
-    (job.rho, job.elastic_lr, job.momentum) = (d.rho, d.elastic_lr, d.momentum);
-    job.compression = Compression::parse(&d.compression)?;
-    (job.stop_at_accuracy, job.stop_at_loss) = (m.stop_at_accuracy, m.stop_at_loss);
-    if let Some(name) = &d.driver_optimizer {
-        if !["sgd", "rmsprop", "adagrad", "adadelta", "adam"].contains(&name.to_ascii_lowercase().as_str()) {
-            bail!("--driver-optimizer must be one of sgd, rmsprop, adagrad, adadelta, adam; got '{name}'");
-        }
-        job.driver_optimizer = Some(Optimizer::from_name(name)?.to_config());
-    }
-    job.validate()?;
-    Ok(job)
+    let training = model.training_config().expect("compiled");
+    Ok(JobSpec::new(algorithm, settings, model_to_json(model), training)?)
 }
 
 /// The server's settings from `d`: checkpoint directory and period, and time limits.
@@ -110,9 +109,9 @@ pub fn report_fields(doc: &mut Value, job: &JobSpec, report: &ServerReport) {
     let extra = json!({
         "workers": report.workers,
         key: job.algorithm.name(),
-        "frequency": if job.algorithm.is_mode() { json!(format!("{:?}", job.frequency).to_lowercase()) } else { Value::Null },
-        "window": job.window,
-        "compression": job.compression.to_string(),
+        "frequency": if job.algorithm.is_mode() { json!(job.settings.frequency.to_string()) } else { Value::Null },
+        "window": job.window(),
+        "compression": job.settings.compression.to_string(),
         "commits": report.commits,
         "updates": report.updates,
         "duplicate_commits": report.duplicate_commits,

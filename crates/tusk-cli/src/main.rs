@@ -10,20 +10,17 @@
 //! ```
 
 mod args;
+mod commands;
 mod data;
 mod distributed;
-mod evaluate;
 mod job;
 mod model_source;
 mod outputs;
 mod plot;
-mod predict;
 mod processes;
 mod progress;
-mod ps;
 mod report;
-mod train;
-mod worker;
+mod run_end;
 
 use clap::Parser;
 
@@ -38,14 +35,14 @@ fn main() {
         let _ = rayon_pool(n);
     }
     let result = match cli.command {
-        args::Command::Train(a) => train::run(a),
-        args::Command::Evaluate(a) => evaluate::run(a),
-        args::Command::Predict(a) => predict::run(a),
-        args::Command::Ps(a) => ps::run(a),
-        args::Command::Worker(a) => worker::run(a),
+        args::Command::Train(a) => commands::train::run(a),
+        args::Command::Evaluate(a) => commands::evaluate::run(a),
+        args::Command::Predict(a) => commands::predict::run(a),
+        args::Command::Ps(a) => commands::ps::run(a),
+        args::Command::Worker(a) => commands::worker::run(a),
     };
     if let Err(e) = result {
-        worker::say(&format!("error: {}", message(&e)));
+        commands::worker::say(&format!("error: {}", message(&e)));
         std::process::exit(1);
     }
 }

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use tusk_dist::client::{Connection, TcpClient};
 use tusk_dist::protocol::{Commit, Compression, Compressor, Request, Response};
-use tusk_dist::{Algorithm, JobSpec, ServerConfig, ServerState, TcpServer};
+use tusk_dist::{Algorithm, JobSettings, JobSpec, ServerConfig, ServerState, TcpServer};
 
 /// A one-layer model with about `params` parameters (Dense n → n).
 fn model_json(params: usize) -> String {
@@ -33,8 +33,8 @@ fn main() {
     for kind in kinds {
         let compression = Compression::parse(&kind).expect("compression");
         let training = json!({"loss": ["mean_squared_error"], "metrics": [], "optimizer": {"class_name": "SGD", "config": {}}});
-        let mut job = JobSpec::new(Algorithm::Downpour, model_json(params), training);
-        job.compression = compression;
+        let settings = JobSettings { compression, ..JobSettings::default() };
+        let job = JobSpec::new(Algorithm::Downpour, settings, model_json(params), training).expect("job");
         let mut config = ServerConfig::new(job, workers);
         config.token = b"bench-token".to_vec();
         let state = Arc::new(ServerState::new(config, model.params().to_vec(), None).expect("server"));

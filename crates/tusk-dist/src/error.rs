@@ -27,6 +27,9 @@ pub enum Error {
     Server(String),
     #[error(transparent)]
     Core(#[from] tusk_core::Error),
+    /// A shard that does not fit the job's model (shape, labels).
+    #[error(transparent)]
+    Data(#[from] tusk_data::Error),
 }
 
 pub type Result<T> = std::result::Result<T, Error>;

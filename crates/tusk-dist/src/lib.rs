@@ -10,6 +10,7 @@
 //! The wire ([`protocol`]) is a versioned binary format: every frame carries the job's
 //! token, sizes are checked before allocating, and every call has a time limit.
 
+pub mod algorithm;
 pub mod center;
 pub mod checkpoint;
 pub mod client;
@@ -20,10 +21,13 @@ pub mod protocol;
 pub mod report;
 pub mod rules;
 pub mod server;
+pub mod settings;
 pub mod worker;
 
 pub use error::{Error, Result};
-pub use job::{Algorithm, Frequency, JobSpec};
+pub use algorithm::{check_workers, Algorithm, Frequency, MAX_WORKERS};
+pub use job::JobSpec;
+pub use settings::JobSettings;
 pub use local::{LocalOptions, Outcome, Transport};
 pub use report::ServerReport;
 pub use server::{ServerConfig, ServerState, TcpServer, Timeouts};

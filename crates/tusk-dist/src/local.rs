@@ -7,7 +7,8 @@
 use crate::checkpoint;
 use crate::client::{Connection, InProcess, TcpClient};
 use crate::error::{Error, Result};
-use crate::job::{Algorithm, JobSpec};
+use crate::algorithm::Algorithm;
+use crate::job::JobSpec;
 use crate::report::{EpochRecord, ServerReport, WorkerStats};
 use crate::server::{ServerConfig, ServerState, TcpServer, Timeouts};
 use crate::worker::{run_worker, WorkerId, WorkerOutcome};
@@ -37,11 +38,15 @@ pub struct LocalOptions {
     pub checkpoint_every: u64,
     /// Continue from the newest checkpoint in this directory.
     pub resume: Option<PathBuf>,
+    /// `ensemble`: the index of the first member trained here (each member starts from its
+    /// own initialisation, seeded by the job's seed plus its index), when one ensemble trains
+    /// in several parts (a Spark partition each).
+    pub first_member: usize,
 }
 
 impl LocalOptions {
     pub fn new(workers: usize) -> Self {
-        LocalOptions { workers, transport: Transport::InProcess, timeouts: Timeouts::default(), checkpoint_dir: None, checkpoint_every: 0, resume: None }
+        LocalOptions { workers, transport: Transport::InProcess, timeouts: Timeouts::default(), checkpoint_dir: None, checkpoint_every: 0, resume: None, first_member: 0 }
     }
 }
 
@@ -62,16 +67,17 @@ fn shard(t: &[Tensor], index: usize, count: usize) -> Vec<Tensor> {
     }).collect()
 }
 
-/// Trains `job` starting from `initial` weights on `(x, y)` with `opts.workers` threads.
-pub fn train(job: &JobSpec, initial: &[f32], x: &[Tensor], y: &[Tensor], opts: &LocalOptions) -> Result<Outcome> {
-    job.validate()?;
-    crate::job::check_workers(opts.workers)?;
+/// Trains `job` starting from `initial` weights on `(x, y)` (conformed to the model as a
+/// worker does) with `opts.workers` threads.
+pub fn train(job: &JobSpec, initial: &[f32], x: Vec<Tensor>, y: Vec<Tensor>, opts: &LocalOptions) -> Result<Outcome> {
+    crate::algorithm::check_workers(opts.workers)?;
     let started = Instant::now();
     let workers = if job.algorithm == Algorithm::Single { 1 } else { opts.workers };
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let kernel_threads = tusk_core::kernels::num_threads();
     tusk_core::kernels::set_num_threads((cores / workers).max(1));
-    let result = if job.algorithm.is_serverless() { serverless(job, initial, x, y, workers) } else { with_server(job, initial, x, y, workers, opts) };
+    let (x, y) = crate::worker::conform(&compiled_model(job, initial)?, x, y)?;
+    let result = if job.algorithm.is_serverless() { serverless(job, initial, &x, &y, workers, opts.first_member) } else { with_server(job, initial, &x, &y, workers, opts) };
     tusk_core::kernels::set_num_threads(kernel_threads);
     let (model, members, report, outcomes) = result?;
     Ok(Outcome { model, members, report, workers: outcomes, seconds: started.elapsed().as_secs_f64() })
@@ -81,7 +87,7 @@ type Trained = (Model, Vec<Model>, ServerReport, Vec<WorkerOutcome>);
 
 /// The job's model, compiled as the job says, with `weights`.
 pub fn compiled_model(job: &JobSpec, weights: &[f32]) -> Result<Model> {
-    let mut model = model_from_json(&job.model_json, job.seed)?;
+    let mut model = model_from_json(&job.model_json, job.settings.seed)?;
     model.compile_from_config(&job.training)?;
     model.set_params(weights)?;
     Ok(model)
@@ -111,7 +117,7 @@ fn with_server(job: &JobSpec, initial: &[f32], x: &[Tensor], y: &[Tensor], worke
                             Some(a) => Box::new(TcpClient::connect(a, Vec::new(), opts.timeouts.io)?),
                             None => Box::new(InProcess::new(state.clone())),
                         };
-                        run_worker(conn.as_mut(), id, &sx, &sy)
+                        run_worker(conn.as_mut(), id, sx, sy)
                     };
                     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).unwrap_or_else(|_| Err(Error::WorkerLost(format!("worker {i}: its thread panicked"))));
                     if let Err(e) = &result {
@@ -146,12 +152,12 @@ fn with_server(job: &JobSpec, initial: &[f32], x: &[Tensor], y: &[Tensor], worke
 }
 
 /// `single`: one model on all data. `ensemble`: one independent model per shard, in parallel.
-fn serverless(job: &JobSpec, initial: &[f32], x: &[Tensor], y: &[Tensor], workers: usize) -> Result<Trained> {
+fn serverless(job: &JobSpec, initial: &[f32], x: &[Tensor], y: &[Tensor], workers: usize, first_member: usize) -> Result<Trained> {
     let fitted: Vec<Result<(Model, WorkerOutcome)>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..workers)
             .map(|i| {
                 let (sx, sy) = (shard(x, i, workers), shard(y, i, workers));
-                scope.spawn(move || fit_member(job, initial, &sx, &sy, i))
+                scope.spawn(move || fit_member(job, initial, &sx, &sy, first_member + i))
             })
             .collect();
         handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(Error::WorkerLost("a training thread panicked".into())))).collect()
@@ -160,25 +166,16 @@ fn serverless(job: &JobSpec, initial: &[f32], x: &[Tensor], y: &[Tensor], worker
     let report = ServerReport {
         algorithm: job.algorithm.name().into(),
         workers,
-        updates: 0,
-        commits: 0,
-        duplicate_commits: 0,
-        staleness_mean: 0.0,
-        staleness_max: 0,
-        bytes_sent: 0,
-        bytes_received: 0,
-        refused: 0,
-        stopped_early: false,
-        resumed_from_commits: None,
-        checkpoints_written: 0,
-        lost_workers: Vec::new(),
+        members: if job.algorithm == Algorithm::Ensemble { members.len() } else { 0 },
         per_worker: outcomes
             .iter()
-            .map(|o| {
-                let (a, b) = shard_range(x[0].rows(), o.worker as usize, workers);
+            .enumerate()
+            .map(|(i, o)| {
+                let (a, b) = shard_range(x[0].rows(), i, workers);
                 WorkerStats { worker: o.worker, status: "done".into(), lost_reason: None, samples: (b - a) as u64, commits: 0, history: o.history.clone() }
             })
             .collect(),
+        ..ServerReport::default()
     };
     let model = members.remove(0);
     Ok((model, members, report, outcomes))
@@ -189,11 +186,11 @@ fn fit_member(job: &JobSpec, initial: &[f32], x: &[Tensor], y: &[Tensor], index:
     let mut model = compiled_model(job, initial)?;
     if job.algorithm == Algorithm::Ensemble {
         // Independent members: each starts from its own initialisation.
-        model.initialize(job.seed.wrapping_add(index as u64));
+        model.initialize(job.settings.seed.wrapping_add(index as u64));
     }
-    let opts = FitOptions { epochs: job.epochs, batch_size: job.batch_size, shuffle: job.shuffle, seed: job.seed.wrapping_add(index as u64), ..FitOptions::default() };
-    let mut acc = job.stop_at_accuracy.map(|t| StopAtTarget::new("accuracy", t));
-    let mut loss = job.stop_at_loss.map(|t| StopAtTarget::new("loss", t));
+    let opts = FitOptions { epochs: job.settings.epochs, batch_size: job.settings.batch_size, shuffle: job.settings.shuffle, seed: job.settings.seed.wrapping_add(index as u64), ..FitOptions::default() };
+    let mut acc = job.settings.stop_at_accuracy.map(|t| StopAtTarget::new("accuracy", t));
+    let mut loss = job.settings.stop_at_loss.map(|t| StopAtTarget::new("loss", t));
     let mut callbacks: Vec<&mut dyn Callback> = Vec::new();
     callbacks.extend(acc.as_mut().map(|c| c as &mut dyn Callback));
     callbacks.extend(loss.as_mut().map(|c| c as &mut dyn Callback));

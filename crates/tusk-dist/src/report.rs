@@ -1,10 +1,10 @@
 //! What a distributed run reports (`ALGORITHMS.md`, "What must be reported"): commits,
 //! staleness, bytes, and each worker's history and fate.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One epoch of one worker: its running loss and metrics over the epoch.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct EpochRecord {
     /// 1-based, as Keras prints it.
     pub epoch: u32,
@@ -13,7 +13,7 @@ pub struct EpochRecord {
     pub logs: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct WorkerStats {
     pub worker: u32,
     /// `done`, `lost` or `active`.
@@ -27,7 +27,7 @@ pub struct WorkerStats {
 }
 
 /// The server's account of a run.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ServerReport {
     /// The algorithm's name (`synchronous`, `downpour`, …).
     pub algorithm: String,
@@ -55,9 +55,64 @@ pub struct ServerReport {
     pub checkpoints_written: u64,
     pub lost_workers: Vec<u32>,
     pub per_worker: Vec<WorkerStats>,
+    /// Independent models trained (`ensemble`: one per non-empty shard; 0 otherwise).
+    #[serde(default)]
+    pub members: usize,
+}
+
+impl ServerReport {
+    /// The report of a job run in parts (an ensemble whose members trained on different
+    /// executors): counts add up, maxima and flags combine, workers are listed in order.
+    pub fn merge(parts: impl IntoIterator<Item = ServerReport>) -> ServerReport {
+        let mut out = ServerReport::default();
+        let mut staleness_weighted = 0.0;
+        for p in parts {
+            if out.algorithm.is_empty() {
+                out.algorithm = p.algorithm.clone();
+            }
+            out.workers += p.workers;
+            out.updates += p.updates;
+            out.commits += p.commits;
+            out.duplicate_commits += p.duplicate_commits;
+            staleness_weighted += p.staleness_mean * p.commits as f64;
+            out.staleness_max = out.staleness_max.max(p.staleness_max);
+            out.bytes_sent += p.bytes_sent;
+            out.bytes_received += p.bytes_received;
+            out.refused += p.refused;
+            out.stopped_early |= p.stopped_early;
+            out.checkpoints_written += p.checkpoints_written;
+            out.members += p.members;
+            out.lost_workers.extend(p.lost_workers);
+            out.per_worker.extend(p.per_worker);
+        }
+        out.staleness_mean = if out.commits > 0 { staleness_weighted / out.commits as f64 } else { 0.0 };
+        out.per_worker.sort_by_key(|w| w.worker);
+        out.lost_workers.sort_unstable();
+        out
+    }
 }
 
 /// A JSON number, or null for NaN/infinity (which JSON cannot hold).
 pub(crate) fn num(v: f64) -> serde_json::Value {
     serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, serde_json::Value::Number)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn part(worker: u32, commits: u64, staleness_mean: f64) -> ServerReport {
+        let stats = WorkerStats { worker, status: "done".into(), commits, ..WorkerStats::default() };
+        ServerReport { algorithm: "ensemble".into(), workers: 1, commits, staleness_mean, staleness_max: commits, members: 1, per_worker: vec![stats], ..ServerReport::default() }
+    }
+
+    #[test]
+    fn merged_parts_add_up() {
+        let m = ServerReport::merge([part(2, 3, 1.0), part(0, 1, 5.0)]);
+        assert_eq!((m.algorithm.as_str(), m.workers, m.commits, m.members, m.staleness_max), ("ensemble", 2, 4, 2, 3));
+        assert_eq!(m.staleness_mean, 2.0);
+        assert_eq!(m.per_worker.iter().map(|w| w.worker).collect::<Vec<_>>(), [0, 2]);
+        let back: ServerReport = serde_json::from_str(&serde_json::to_string(&m).unwrap()).unwrap();
+        assert_eq!(back, m);
+    }
 }

@@ -2,7 +2,7 @@
 //! small vectors against its formula. Workers use [`delta`] and [`elastic_difference`];
 //! the server uses [`staleness_scale`] and [`RoundSum`].
 
-use crate::job::Algorithm;
+use crate::algorithm::Algorithm;
 use crate::protocol::Delta;
 
 /// What a worker commits after λ local steps from `w0`: `W − W0` (ADAG: divided by λ).

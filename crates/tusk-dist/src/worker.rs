@@ -6,7 +6,8 @@
 
 use crate::client::Connection;
 use crate::error::{Error, Result};
-use crate::job::{Algorithm, JobSpec};
+use crate::algorithm::Algorithm;
+use crate::job::JobSpec;
 use crate::protocol::{Commit, Compression, Compressor, Delta, Request, Response};
 use crate::report::EpochRecord;
 use crate::rules;
@@ -23,8 +24,8 @@ pub struct WorkerId {
     pub attempt: u32,
 }
 
-/// What a worker did.
-#[derive(Clone, Debug)]
+/// What a worker did (as JSON: what `run_worker` returns to Python).
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct WorkerOutcome {
     pub worker: u32,
     pub history: Vec<EpochRecord>,
@@ -70,30 +71,42 @@ pub fn hello(conn: &mut dyn Connection, id: WorkerId, samples: u64) -> Result<We
             other => return Err(unexpected("Hello", &other)),
         }
     };
-    let mut model = model_from_json(&job.model_json, job.seed.wrapping_add(id.worker as u64))?;
+    let mut model = model_from_json(&job.model_json, job.settings.seed.wrapping_add(id.worker as u64))?;
     model.compile_from_config(&job.training)?;
     if job.algorithm == Algorithm::Eamsgd {
         let opt = model.optimizer_mut().expect("compiled");
         // EAMSGD's local step: Nesterov momentum μ with the elastic learning rate η.
         opt.class = "SGD";
-        opt.rule = Rule::Sgd { momentum: job.momentum, nesterov: true };
-        opt.learning_rate = job.elastic_lr;
+        opt.rule = Rule::Sgd { momentum: job.settings.momentum, nesterov: true };
+        opt.learning_rate = job.settings.elastic_lr;
     }
     conn.expect_model(model.n_params());
     Ok(Welcome { job, model, max_samples, start_epoch })
 }
 
 /// Says hello and trains on the shard `(x, y)` against the server behind `conn`.
-pub fn run_worker(conn: &mut dyn Connection, id: WorkerId, x: &[Tensor], y: &[Tensor]) -> Result<WorkerOutcome> {
+pub fn run_worker(conn: &mut dyn Connection, id: WorkerId, x: Vec<Tensor>, y: Vec<Tensor>) -> Result<WorkerOutcome> {
     let rows = x.first().map_or(0, Tensor::rows) as u64;
     let welcome = hello(conn, id, rows)?;
     train(conn, id, welcome, x, y)
 }
 
-/// Trains after [`hello`]; on an error, tells the server it failed (when it still can).
-pub fn train(conn: &mut dyn Connection, id: WorkerId, welcome: Welcome, x: &[Tensor], y: &[Tensor]) -> Result<WorkerOutcome> {
+/// A shard in the model's layout: one feature table shaped (or split by columns) into the
+/// model's inputs, and labels encoded for its loss (`tusk_data::conform`); several arrays are
+/// taken as they are. Front-ends hand the worker their data as it is.
+pub fn conform(model: &Model, mut x: Vec<Tensor>, mut y: Vec<Tensor>) -> Result<(Vec<Tensor>, Vec<Tensor>)> {
+    if x.len() == 1 && y.len() == 1 {
+        x = tusk_data::inputs_for(model, x.remove(0))?;
+        y = vec![tusk_data::targets_for(model, y.remove(0))?];
+    }
+    Ok((x, y))
+}
+
+/// Trains after [`hello`] on the shard, conformed to the job's model ([`conform`]); on an
+/// error, tells the server it failed (when it still can).
+pub fn train(conn: &mut dyn Connection, id: WorkerId, welcome: Welcome, x: Vec<Tensor>, y: Vec<Tensor>) -> Result<WorkerOutcome> {
     let started = Instant::now();
-    let result = train_loop(conn, id, welcome, x, y);
+    let result = conform(&welcome.model, x, y).and_then(|(x, y)| train_loop(conn, id, welcome, &x, &y));
     if let Err(e) = &result {
         if !matches!(e, Error::Io { .. } | Error::Timeout(_)) {
             let _ = conn.call(Request::Failed { worker: id.worker, message: e.to_string() });
@@ -106,21 +119,21 @@ pub fn train(conn: &mut dyn Connection, id: WorkerId, welcome: Welcome, x: &[Ten
 
 fn train_loop(conn: &mut dyn Connection, id: WorkerId, welcome: Welcome, x: &[Tensor], y: &[Tensor]) -> Result<(Vec<EpochRecord>, u64, u64)> {
     let Welcome { job, mut model, max_samples, start_epoch } = welcome;
-    let seed = job.seed ^ 0x9E37_79B9_7F4A_7C15u64.wrapping_mul(id.worker as u64 + 1);
+    let seed = job.settings.seed ^ 0x9E37_79B9_7F4A_7C15u64.wrapping_mul(id.worker as u64 + 1);
     let rows = x.first().map_or(0, Tensor::rows);
-    let n_val = (rows as f64 * job.validation_split as f64).floor() as usize;
+    let n_val = (rows as f64 * job.settings.validation_split as f64).floor() as usize;
     let val: Option<(Vec<Tensor>, Vec<Tensor>)> = (n_val > 0).then(|| (x.iter().map(|t| t.slice_rows(rows - n_val, rows)).collect(), y.iter().map(|t| t.slice_rows(rows - n_val, rows)).collect()));
-    let mut steps = Steps::new(&mut model, x, y, Some(rows - n_val), job.batch_size, job.shuffle, seed)?;
-    let mut s = Session { conn, id, compressor: Compressor::new(job.compression), w0: Vec::new(), t_pull: 0, round: 0, seq: 0, pending: 0, scratch: Vec::new(), stop: false, model, job };
+    let mut steps = Steps::new(&mut model, x, y, Some(rows - n_val), job.settings.batch_size, job.settings.shuffle, seed)?;
+    let mut s = Session { conn, id, compressor: Compressor::new(job.settings.compression), w0: Vec::new(), t_pull: 0, round: 0, seq: 0, pending: 0, scratch: Vec::new(), stop: false, model, job };
     s.pull()?;
     s.model.set_params(&s.w0)?;
     let every = s.job.commit_every();
     let sync_batches = s.job.algorithm.is_synchronous() && every.is_some();
     let n_steps = steps.steps();
     // Synchronous per-batch rounds: as many per epoch as the largest shard has batches.
-    let rounds = if sync_batches { (max_samples as usize).div_ceil(s.job.batch_size) } else { n_steps };
+    let rounds = if sync_batches { (max_samples as usize).div_ceil(s.job.settings.batch_size) } else { n_steps };
     let (mut history, mut trained, mut since) = (Vec::new(), 0u64, 0usize);
-    for epoch in start_epoch as usize..s.job.epochs {
+    for epoch in start_epoch as usize..s.job.settings.epochs {
         if s.stop {
             break;
         }
@@ -200,7 +213,7 @@ impl Session<'_> {
     fn epoch_logs(&mut self, steps: &Steps, val: Option<&(Vec<Tensor>, Vec<Tensor>)>) -> Result<Logs> {
         let mut logs = steps.logs();
         if let Some((vx, vy)) = val {
-            let v = self.model.evaluate(vx, vy, self.job.batch_size)?;
+            let v = self.model.evaluate(vx, vy, self.job.settings.batch_size)?;
             logs.0.extend(v.0.into_iter().map(|(k, v)| (format!("val_{k}"), v)));
         }
         Ok(logs)
@@ -222,7 +235,7 @@ impl Session<'_> {
             // E = α (W − C) with a fresh C; the worker keeps W − E and is never reset to C.
             self.pull()?;
             let mut w = self.model.params().to_vec();
-            rules::elastic_difference(&mut w, &self.w0, self.job.elastic_lr * self.job.rho, &mut self.scratch);
+            rules::elastic_difference(&mut w, &self.w0, self.job.settings.elastic_lr * self.job.settings.rho, &mut self.scratch);
             self.model.set_params(&w)?;
             let delta = self.compressor.compress(&self.scratch);
             self.commit(delta)?;
@@ -230,8 +243,8 @@ impl Session<'_> {
             let delta = if self.pending == 0 {
                 Delta::TopK { len: self.w0.len() as u32, indices: Vec::new(), values: Vec::new() }
             } else {
-                rules::delta(alg, self.model.params(), &self.w0, self.job.window, &mut self.scratch);
-                match self.job.compression {
+                rules::delta(alg, self.model.params(), &self.w0, self.job.window(), &mut self.scratch);
+                match self.job.settings.compression {
                     // Uncompressed, the computed delta itself is sent (no copy).
                     Compression::None => Delta::Dense(std::mem::take(&mut self.scratch)),
                     _ => self.compressor.compress(&self.scratch),

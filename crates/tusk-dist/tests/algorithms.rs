@@ -11,9 +11,9 @@ fn train(algorithm: Algorithm, frequency: Frequency, workers: usize, tweak: impl
     let d = fashion(8000, 2000);
     let model = mlp(json!({"class_name": "Adam", "config": {"learning_rate": 0.001}}));
     let mut job = job(&model, algorithm, 3, 32);
-    job.frequency = frequency;
+    job.settings.frequency = frequency;
     tweak(&mut job);
-    let mut out = local::train(&job, model.params(), &[d.x.clone()], &[d.y.clone()], &LocalOptions::new(workers)).unwrap();
+    let mut out = local::train(&job, model.params(), vec![d.x.clone()], vec![d.y.clone()], &LocalOptions::new(workers)).unwrap();
     let acc = accuracy(&mut out.model, &d);
     eprintln!("{} {frequency:?} ×{workers}: test accuracy {acc:.4}, commits {}, staleness mean {:.2} max {}", algorithm.name(), out.report.commits, out.report.staleness_mean, out.report.staleness_max);
     (acc, out)
@@ -46,7 +46,7 @@ fn every_mode_and_trainer_learns() {
         // μ = 0.9 is too hot for this MLP; η = 0.01, ρ = 10 (α = 0.1) is not.
         let (acc, out) = train(alg, freq, 3, |j| {
             if j.algorithm == Algorithm::Eamsgd {
-                (j.elastic_lr, j.rho) = (0.01, 10.0);
+                (j.settings.elastic_lr, j.settings.rho) = (0.01, 10.0);
             }
         });
         if acc < min {
@@ -65,12 +65,12 @@ fn every_mode_and_trainer_learns() {
 fn driver_optimizers_and_compression_still_learn() {
     // A driver SGD with learning rate 1 applies −Δ as a gradient: C ← C + Δ, as plain addition.
     let sgd = json!({"class_name": "SGD", "config": {"learning_rate": 1.0}});
-    let (acc, _) = train(Algorithm::Synchronous, Frequency::Batch, 2, |j| j.driver_optimizer = Some(sgd.clone()));
+    let (acc, _) = train(Algorithm::Synchronous, Frequency::Batch, 2, |j| j.settings.driver_optimizer = Some(sgd.clone()));
     assert!(acc > 0.78, "synchronous with a driver SGD(1.0): {acc}");
-    let (acc, _) = train(Algorithm::Asynchronous, Frequency::Batch, 2, |j| j.driver_optimizer = Some(json!({"class_name": "Adam", "config": {"learning_rate": 0.001}})));
+    let (acc, _) = train(Algorithm::Asynchronous, Frequency::Batch, 2, |j| j.settings.driver_optimizer = Some(json!({"class_name": "Adam", "config": {"learning_rate": 0.001}})));
     assert!(acc > 0.6, "asynchronous with a driver Adam: {acc}");
     for c in ["fp16", "bf16", "topk:0.05"] {
-        let (acc, out) = train(Algorithm::Downpour, Frequency::Batch, 2, |j| j.compression = tusk_dist::protocol::Compression::parse(c).unwrap());
+        let (acc, out) = train(Algorithm::Downpour, Frequency::Batch, 2, |j| j.settings.compression = tusk_dist::protocol::Compression::parse(c).unwrap());
         assert!(acc > 0.75, "downpour with {c}: {acc}");
         assert!(out.report.bytes_received > 0);
     }
@@ -79,8 +79,8 @@ fn driver_optimizers_and_compression_still_learn() {
 #[test]
 fn a_stop_target_ends_every_worker_early() {
     let (acc, out) = train(Algorithm::Asynchronous, Frequency::Epoch, 2, |j| {
-        j.epochs = 20;
-        j.stop_at_accuracy = Some(0.6);
+        j.settings.epochs = 20;
+        j.settings.stop_at_accuracy = Some(0.6);
     });
     assert!(out.report.stopped_early, "{:?}", out.report);
     assert!(out.report.per_worker.iter().all(|w| w.history.len() < 20), "{:?}", out.report.per_worker);

@@ -12,7 +12,7 @@ const MODEL: &str = r#"{"class_name": "Sequential", "config": {"name": "tiny", "
 
 fn server(algorithm: Algorithm, workers: usize) -> ServerState {
     let training = json!({"loss": ["mean_squared_error"], "metrics": [], "optimizer": {"class_name": "SGD", "config": {}}});
-    let job = JobSpec::new(algorithm, MODEL.into(), training);
+    let job = JobSpec::new(algorithm, tusk_dist::JobSettings::default(), MODEL.into(), training).unwrap();
     ServerState::new(ServerConfig::new(job, workers), vec![0.0, 0.0], None).unwrap()
 }
 

@@ -65,7 +65,7 @@ fn spawn_worker(addr: SocketAddr, worker: u32, workers: usize) -> JoinHandle<tus
     let (a, b) = (x.rows() * worker as usize / workers, x.rows() * (worker as usize + 1) / workers);
     std::thread::spawn(move || {
         let mut conn = TcpClient::connect(&addr.to_string(), TOKEN.to_vec(), Duration::from_secs(5))?;
-        run_worker(&mut conn, WorkerId { worker, attempt: 0 }, &[x.slice_rows(a, b)], &[y.slice_rows(a, b)])
+        run_worker(&mut conn, WorkerId { worker, attempt: 0 }, vec![x.slice_rows(a, b)], vec![y.slice_rows(a, b)])
     })
 }
 
@@ -177,7 +177,7 @@ fn nothing_is_left_listening() {
         let (x, y) = data();
         let (config, weights) = job_config(Algorithm::Synchronous, 2);
         let opts = LocalOptions { transport: Transport::Tcp, ..LocalOptions::new(2) };
-        let out = local::train(&config.job, &weights, &[x], &[y], &opts).unwrap();
+        let out = local::train(&config.job, &weights, vec![x], vec![y], &opts).unwrap();
         assert!(out.report.bytes_received > 0 && out.report.commits == 2, "{:?}", out.report);
         assert_eq!(sockets(), before, "(sockets, listening sockets) before and after local::train");
     });
@@ -197,7 +197,7 @@ fn unreachable_and_silent_servers_fail_within_the_timeout() {
         let (x, y) = data();
         let mut conn = TcpClient::connect(&addr, TOKEN.to_vec(), SECOND).unwrap();
         let started = Instant::now();
-        let result = run_worker(&mut conn, WorkerId { worker: 0, attempt: 0 }, &[x], &[y]);
+        let result = run_worker(&mut conn, WorkerId { worker: 0, attempt: 0 }, vec![x], vec![y]);
         let waited = started.elapsed();
         match result {
             Err(Error::Timeout(m)) => assert!(m.contains(&addr), "{m}"),
@@ -259,7 +259,7 @@ fn a_retried_worker_is_not_lost_when_its_old_connection_closes() {
         std::thread::sleep(Duration::from_millis(300)); // time for the server to see it close
         assert_eq!(server.state().report().per_worker[0].status, "active", "attempt 1 was taken for lost");
         let (x, y) = data();
-        run_worker(&mut new, WorkerId { worker: 0, attempt: 1 }, &[x], &[y]).expect("attempt 1 trains");
+        run_worker(&mut new, WorkerId { worker: 0, attempt: 1 }, vec![x], vec![y]).expect("attempt 1 trains");
         assert!(server.state().wait().expect("the job completes").lost_workers.is_empty());
     });
 }

@@ -1,71 +1,73 @@
-//! The parameter server and workers from Python: `job_spec` builds a job, `ParameterServer`
-//! runs a server on a background thread of this process, `run_worker` trains one shard
-//! against an address (a Spark task calls it), `train_local` runs a whole job with threads.
+//! The parameter server and workers from Python: `job_spec` builds a job (keyword arguments
+//! deserialised into tusk-dist's `JobSettings`), `ParameterServer` runs a server on a
+//! background thread of this process, `run_worker` trains one shard against an address (a
+//! Spark task calls it; the shard is conformed to the job's model by the worker),
+//! `train_local` runs a whole job with threads, `merge_reports` joins an ensemble's reports.
 
 use crate::arrays::{flat, tensors, vec_to_numpy};
-use crate::errors::{core_err, data_err, dist_err, ConfigError};
+use crate::errors::{dist_err, ConfigError, StateError};
 use crate::model::PyModel;
 use numpy::{PyArrayDyn, PyReadonlyArrayDyn};
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyBool, PyDict};
+use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::Duration;
 use tusk_core::keras::model_to_json;
-use tusk_core::Optimizer;
 use tusk_dist::client::TcpClient;
-use tusk_dist::protocol::Compression;
-use tusk_dist::{checkpoint, local, worker, Algorithm, Frequency, JobSpec, LocalOptions, ServerConfig, ServerState, TcpServer, WorkerId};
+use tusk_dist::{checkpoint, local, worker, Algorithm, JobSettings, JobSpec, LocalOptions, ServerConfig, ServerReport, ServerState, TcpServer, WorkerId};
 
-fn setting_err(key: &str, e: PyErr) -> PyErr {
-    ConfigError::new_err(format!("job setting '{key}': {e}"))
+/// A Python value of a job setting as JSON (numbers, strings, booleans, None, lists, dicts);
+/// `key` names the setting in the error.
+fn setting_json(key: &str, v: &Bound<'_, PyAny>) -> PyResult<Value> {
+    let bad = |what: String| ConfigError::new_err(format!("job setting '{key}': {what}"));
+    if v.is_none() {
+        Ok(Value::Null)
+    } else if let Ok(b) = v.downcast::<PyBool>() {
+        Ok(Value::Bool(b.is_true()))
+    } else if let Ok(i) = v.extract::<u64>() {
+        Ok(json!(i))
+    } else if let Ok(i) = v.extract::<i64>() {
+        Ok(json!(i))
+    } else if let Ok(f) = v.extract::<f64>() {
+        serde_json::Number::from_f64(f).map(Value::Number).ok_or_else(|| ConfigError::new_err(format!("{key} must be a finite number, got {f}")))
+    } else if let Ok(text) = v.extract::<String>() {
+        Ok(Value::String(text))
+    } else if let Ok(d) = v.downcast::<PyDict>() {
+        d.iter().map(|(k, v)| Ok((k.str()?.to_string(), setting_json(key, &v)?))).collect::<PyResult<serde_json::Map<_, _>>>().map(Value::Object)
+    } else if let Ok(items) = v.extract::<Vec<Bound<'_, PyAny>>>() {
+        items.iter().map(|v| setting_json(key, v)).collect::<PyResult<Vec<_>>>().map(Value::Array)
+    } else {
+        Err(bad(format!("a {} is not a setting value", v.get_type().name()?)))
+    }
 }
 
-/// The job JSON for `algorithm` (an Elephas mode or a dist-keras trainer) on a compiled model.
+/// The job JSON for `algorithm` (an Elephas mode or a dist-keras trainer) on a compiled
+/// model; the keyword arguments are [`JobSettings`] fields (None: the default), and an
+/// unknown one is a `ConfigError` naming it.
 #[pyfunction]
 #[pyo3(signature = (algorithm, model, **settings))]
 pub fn job_spec(algorithm: &str, model: &PyModel, settings: Option<&Bound<'_, PyDict>>) -> PyResult<String> {
-    let algorithm = Algorithm::mode(algorithm).or_else(|_| Algorithm::trainer(algorithm)).map_err(|_| {
-        ConfigError::new_err(format!("unknown mode or trainer '{algorithm}' (modes: {}; trainers: {})", Algorithm::MODES.join(", "), Algorithm::TRAINERS.join(", ")))
-    })?;
-    let inner = model.model();
-    let training = inner.training_config().ok_or_else(|| ConfigError::new_err("the model must be compiled before it is trained"))?;
-    let mut job = JobSpec::new(algorithm, model_to_json(&inner), training);
+    let algorithm: Algorithm = algorithm.parse().map_err(dist_err)?;
+    let mut given = serde_json::Map::new();
     for (k, v) in settings.into_iter().flatten() {
         let key: String = k.extract()?;
-        let e = |err| setting_err(&key, err);
-        if v.is_none() {
-            continue;
-        }
-        match key.as_str() {
-            "frequency" => {
-                job.frequency = match v.extract::<String>().map_err(e)?.to_ascii_lowercase().as_str() {
-                    "epoch" => Frequency::Epoch,
-                    "batch" => Frequency::Batch,
-                    other => return Err(ConfigError::new_err(format!("frequency must be 'epoch' or 'batch', got '{other}'"))),
-                }
-            }
-            "epochs" => job.epochs = v.extract().map_err(e)?,
-            "batch_size" => job.batch_size = v.extract().map_err(e)?,
-            "window" => job.window = v.extract().map_err(e)?,
-            "rho" => job.rho = v.extract().map_err(e)?,
-            "elastic_lr" => job.elastic_lr = v.extract().map_err(e)?,
-            "momentum" => job.momentum = v.extract().map_err(e)?,
-            "seed" => job.seed = v.extract().map_err(e)?,
-            "validation_split" => job.validation_split = v.extract().map_err(e)?,
-            "shuffle" => job.shuffle = v.extract().map_err(e)?,
-            "stop_at_accuracy" => job.stop_at_accuracy = Some(v.extract().map_err(e)?),
-            "stop_at_loss" => job.stop_at_loss = Some(v.extract().map_err(e)?),
-            "compression" => job.compression = Compression::parse(&v.extract::<String>().map_err(e)?).map_err(dist_err)?,
-            "driver_optimizer" => {
-                let text: String = v.extract().map_err(e)?;
-                let cfg = serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
-                job.driver_optimizer = Some(Optimizer::from_config(&cfg).map_err(core_err)?.to_config());
-            }
-            other => return Err(ConfigError::new_err(format!("unknown job setting '{other}'"))),
+        if !v.is_none() {
+            let value = setting_json(&key, &v)?;
+            given.insert(key, value);
         }
     }
-    job.validate().map_err(dist_err)?;
-    Ok(job.to_json())
+    let settings = JobSettings::from_value(Value::Object(given)).map_err(dist_err)?;
+    let inner = model.model();
+    let training = inner.training_config().ok_or_else(|| StateError::new_err("the model must be compiled before it is trained"))?;
+    Ok(JobSpec::new(algorithm, settings, model_to_json(&inner), training).map_err(dist_err)?.to_json())
+}
+
+/// The reports of a job run in parts (ensemble members trained on different executors), as one.
+#[pyfunction]
+pub fn merge_reports(reports: Vec<String>) -> PyResult<String> {
+    let parts = reports.iter().map(|r| serde_json::from_str::<ServerReport>(r).map_err(|e| ConfigError::new_err(format!("not a tusk report: {e}")))).collect::<PyResult<Vec<_>>>()?;
+    Ok(serde_json::to_string(&ServerReport::merge(parts)).expect("report serialises"))
 }
 
 fn parse_job(job: &str) -> PyResult<JobSpec> {
@@ -73,7 +75,9 @@ fn parse_job(job: &str) -> PyResult<JobSpec> {
 }
 
 /// Runs the whole job with worker threads here; returns (weights of each trained model, report JSON).
+/// `first_member`: see `LocalOptions::first_member`.
 #[pyfunction]
+#[pyo3(signature = (job, weights, x, y, workers, first_member = 0))]
 pub fn train_local<'py>(
     py: Python<'py>,
     job: &str,
@@ -81,11 +85,12 @@ pub fn train_local<'py>(
     x: Vec<PyReadonlyArrayDyn<'py, f32>>,
     y: Vec<PyReadonlyArrayDyn<'py, f32>>,
     workers: usize,
+    first_member: usize,
 ) -> PyResult<(Vec<Bound<'py, PyArrayDyn<f32>>>, String)> {
     let job = parse_job(job)?;
     let (weights, x, y) = (flat(&weights, "weights")?, tensors(&x, "x")?, tensors(&y, "y")?);
-    let (x, y) = conform(&local::compiled_model(&job, &weights).map_err(dist_err)?, x, y)?;
-    let out = py.allow_threads(|| local::train(&job, &weights, &x, &y, &LocalOptions::new(workers))).map_err(dist_err)?;
+    let opts = LocalOptions { first_member, ..LocalOptions::new(workers) };
+    let out = py.allow_threads(|| local::train(&job, &weights, x, y, &opts)).map_err(dist_err)?;
     let report = serde_json::to_string(&out.report).expect("report serialises");
     let models = std::iter::once(&out.model).chain(&out.members).map(|m| vec_to_numpy(py, m.params().to_vec())).collect();
     Ok((models, report))
@@ -177,26 +182,7 @@ pub fn run_worker(
         let mut conn = TcpClient::connect(&address, token, Duration::from_secs_f64(timeout.max(0.001))).map_err(dist_err)?;
         let id = WorkerId { worker, attempt };
         let welcome = worker::hello(&mut conn, id, x.first().map_or(0, |t| t.rows()) as u64).map_err(dist_err)?;
-        let (x, y) = conform(&welcome.model, x, y)?;
-        let out = worker::train(&mut conn, id, welcome, &x, &y).map_err(dist_err)?;
-        Ok(outcome_json(&out))
+        let out = worker::train(&mut conn, id, welcome, x, y).map_err(dist_err)?;
+        Ok(serde_json::to_string(&out).expect("outcome serialises"))
     })
-}
-
-/// One feature table shaped (or split by columns) into the model's inputs and labels encoded
-/// for its loss; several arrays are taken as they are.
-fn conform(model: &tusk_core::Model, mut x: Vec<tusk_core::Tensor>, mut y: Vec<tusk_core::Tensor>) -> PyResult<(Vec<tusk_core::Tensor>, Vec<tusk_core::Tensor>)> {
-    if x.len() == 1 && y.len() == 1 {
-        x = tusk_data::inputs_for(model, x.remove(0)).map_err(data_err)?;
-        y = vec![tusk_data::targets_for(model, y.remove(0)).map_err(data_err)?];
-    }
-    Ok((x, y))
-}
-
-fn outcome_json(o: &worker::WorkerOutcome) -> String {
-    serde_json::json!({
-        "worker": o.worker, "history": o.history, "commits": o.commits, "samples_trained": o.samples_trained,
-        "bytes_sent": o.bytes_sent, "bytes_received": o.bytes_received, "seconds": o.seconds,
-    })
-    .to_string()
 }

@@ -39,6 +39,7 @@ pub fn dist_err(e: tusk_dist::Error) -> PyErr {
     let msg = e.to_string();
     match e {
         E::Core(c) => core_err(c),
+        E::Data(d) => data_err(d),
         E::Protocol(_) => ProtocolError::new_err(msg),
         E::Auth(_) => AuthError::new_err(msg),
         E::Timeout(_) => TuskTimeoutError::new_err(msg),

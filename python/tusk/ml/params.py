@@ -11,13 +11,13 @@ Param name, default, and snake-case setter (returning self) and getter.
 | HasKerasOptimizerConfig / HasMetrics / HasLoss | optimizer_config / metrics / loss | None / ["acc"] / (none) |
 | HasCustomObjects / HasInferenceBatchSize | custom_objects / inference_batch_size | {} / None |
 
-The Params and their docs are `tusk.ml_params.ACCESSORS`, the ones `ElephasEstimator` and
+The Params and their docs are `tusk.spark.ml_params.ACCESSORS`, the ones `ElephasEstimator` and
 `ElephasTransformer` carry; as in Elephas, the mixins store values as given (the estimator
 and transformer check theirs).
 """
 from pyspark.ml.param import Param, Params  # noqa: F401 (Elephas' module exports them)
 
-from tusk.ml_params import ACCESSORS, _accessors, _identity, _param
+from tusk.spark.ml_params import ACCESSORS, _accessors, _identity, _param
 
 #: Elephas' mixin name -> (Param name, default; absent: no default).
 MIXINS = {
@@ -41,7 +41,7 @@ MIXINS = {
 
 def _mixin(class_name, name, *default):
     # As Elephas' mixins, these store what they are given; ElephasEstimator/Transformer,
-    # which train with the values, check them (tusk.ml_params).
+    # which train with the values, check them (tusk.spark.ml_params).
     doc, _, setter, getter = ACCESSORS[name]
     converter = _identity
     set_value, get_value = _accessors(name, setter, getter)

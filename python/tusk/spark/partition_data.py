@@ -13,6 +13,10 @@ sample axis, built once per partition — never per row inside a training loop.
   columns become numpy through their flat value buffers; Spark vector columns are first turned
   into arrays in the JVM (`vector_to_array`), so no Python object per row is ever made.
 - An empty partition gives `(0, *input_shape)` features and `(0, *output_shape)` labels.
+
+The arrays are the data as it came (stacked, float32): moving them into the model's layout
+(features reshaped or split into its inputs, labels encoded for its loss) is the Rust worker's
+job (`tusk_dist::worker::conform`), as it is for the CLI, so it is written once.
 """
 from itertools import chain, islice
 from math import prod
@@ -55,14 +59,6 @@ def _stack(values, what: str) -> np.ndarray:
         return np.ascontiguousarray(np.asarray(values, dtype=np.float32))
     except ValueError as e:
         raise ValueError(f"the partition's {what} do not all have the same shape: {e}") from None
-
-
-def _labels_for(y: np.ndarray, output_shape: Shape) -> np.ndarray:
-    """1-D labels stay class indices for a k-wide output (tusk one-hot encodes them for
-    categorical_crossentropy); for a 1-wide output they become `[n, 1]`."""
-    if y.ndim == 1 and list(output_shape) == [1]:
-        return y.reshape(-1, 1)
-    return y
 
 
 def _chunks(first, rows: Iterator) -> Iterator[list]:
@@ -117,16 +113,7 @@ def rows_to_arrays(rows: Iterable, input_shape: Shape, output_shape: Shape) -> T
     x, y = _join(xs, "features"), _join(ys, "labels")
     if len(x) != len(y):
         raise ValueError(f"the partition has {len(x)} feature rows but {len(y)} labels")
-    return to_input_shape(x, input_shape), _labels_for(y, output_shape)
-
-
-def to_input_shape(x: np.ndarray, input_shape: Shape) -> np.ndarray:
-    """`x` with samples of the model's input shape when only the layout differs (784 → 28x28x1);
-    otherwise as it is (the Rust core names the mismatch)."""
-    want = tuple(input_shape)
-    if tuple(x.shape[1:]) != want and prod(x.shape[1:]) == prod(want):
-        return x.reshape((len(x), *want))
-    return x
+    return x, y
 
 
 def features_to_array(rows: Iterable, input_shape: Shape) -> np.ndarray:
@@ -141,7 +128,7 @@ def features_to_array(rows: Iterable, input_shape: Shape) -> np.ndarray:
         convert = lambda items: _stack(items, "features")  # noqa: E731
     xs = [convert(chunk) for chunk in _chunks(first, rows)]
     del first
-    return to_input_shape(_join(xs, "features"), input_shape)
+    return _join(xs, "features")
 
 
 def arrow_column_to_numpy(column, name: str) -> np.ndarray:
@@ -179,7 +166,7 @@ def arrow_to_arrays(batches: Iterable, features_col: str, label_col: str, input_
         return empty_arrays(input_shape, output_shape)
     x = xs[0] if len(xs) == 1 else np.ascontiguousarray(np.concatenate(xs))
     y = ys[0] if len(ys) == 1 else np.ascontiguousarray(np.concatenate(ys))
-    return to_input_shape(x, input_shape), _labels_for(y, output_shape)
+    return x, y
 
 
 def array_column(df, name: str):
@@ -207,3 +194,15 @@ def to_arrow(df):
 def select_columns(df, features_col: str = "features", label_col: Optional[str] = None):
     """The DataFrame's features (and label) columns, vectors as arrays (`array_column`)."""
     return df.select(*[array_column(df, n) for n in [features_col] + ([label_col] if label_col else [])])
+
+
+def is_data_frame(data) -> bool:
+    """Whether `data` is a Spark DataFrame (else an RDD)."""
+    from pyspark.sql import DataFrame
+
+    return isinstance(data, DataFrame)
+
+
+def spark_context(data):
+    """The SparkContext of an RDD or a DataFrame."""
+    return data.sparkSession.sparkContext if is_data_frame(data) else data.context

@@ -18,42 +18,19 @@ always shut down (nothing left listening) and no Spark job is left running.
 import json
 import os
 import threading
-from typing import List, NamedTuple, Optional, Union
-
-import numpy as np
+from typing import List, Optional
 
 from tusk import _tusk
 from tusk.errors import tagged
-from tusk.spark import faults, models, partition_data
+from tusk.spark import faults, models, partition_data, serverless
 from tusk.spark.jobs import executor_error, job_group
+from tusk.spark.partition_data import is_data_frame, spark_context
+from tusk.spark.result import TrainResult
 
 #: Algorithms whose rounds need every worker at once (run as barrier stages).
 LOCKSTEP = ("synchronous", "averaging")
 #: Algorithms that train without a parameter server.
 SERVERLESS = ("single", "ensemble")
-
-
-class TrainResult(NamedTuple):
-    """`weights`: the trained flat float32 weights (for `ensemble`, a list: one per member);
-    `report`: the server's report; `outcomes`: each worker's outcome, in partition order."""
-
-    weights: Union[np.ndarray, List[np.ndarray]]
-    report: dict
-    outcomes: List[dict]
-
-    @property
-    def members(self) -> List[np.ndarray]:
-        return self.weights if isinstance(self.weights, list) else [self.weights]
-
-
-def is_data_frame(data) -> bool:
-    from pyspark.sql import DataFrame
-
-    return isinstance(data, DataFrame)
-
-
-def spark_context(data):
-    return data.sparkSession.sparkContext if is_data_frame(data) else data.context
 
 
 def driver_host(sc) -> str:
@@ -198,7 +175,6 @@ def train(model: "_tusk.Model", job: str, data, num_workers: Optional[int] = Non
     `registration_timeout`, `idle_timeout` of `_tusk.ParameterServer`."""
     algorithm = json.loads(job)["algorithm"]
     if algorithm in SERVERLESS:
-        from tusk.spark import serverless
 
         return serverless.train(model, job, data, num_workers, features_col=features_col, label_col=label_col)
     n = int(num_workers) if num_workers else partitions(data)

@@ -7,7 +7,7 @@ EnsembleTrainer), both through `_tusk.train_local`:
   worker on the partition's arrays, each member from its own initialisation: the job's seed
   plus the partition index). Empty partitions train no member.
 
-`train` returns `runner.TrainResult` (for `ensemble`, `weights` is the list of members'
+`train` returns `tusk.spark.result.TrainResult` (for `ensemble`, `weights` is the list of members'
 flat weights in partition order). `train_local` conforms the labels as the parameter-server
 workers do.
 """
@@ -20,7 +20,8 @@ from tusk import _tusk
 from tusk.errors import tagged
 from tusk.spark import models, partition_data
 from tusk.spark.jobs import job_group
-from tusk.spark.runner import TrainResult, is_data_frame, spark_context
+from tusk.spark.partition_data import is_data_frame, spark_context
+from tusk.spark.result import TrainResult
 
 
 def _outcomes(report: dict, partition: Optional[int] = None) -> list:
@@ -34,28 +35,12 @@ def _outcomes(report: dict, partition: Optional[int] = None) -> list:
     return out
 
 
-def _member_job(job: str, index: int) -> str:
-    spec = json.loads(job)
-    spec["seed"] = int(spec.get("seed") or 0) + index
-    return json.dumps(spec)
-
-
 def _train_member(job, params, index, x, y):
     """Executor side: one ensemble member on one partition; (index, flat weights, report JSON)."""
     if len(x) == 0:
         return None
-    weights, report = _tusk.train_local(_member_job(job, index), params, [x], [y], 1)
+    weights, report = _tusk.train_local(job, params, [x], [y], 1, first_member=index)
     return index, np.asarray(weights[0], dtype=np.float32), report
-
-
-def _ensemble_report(parts, workers: int) -> dict:
-    per_worker = []
-    for index, _, text in parts:
-        for w in json.loads(text).get("per_worker", []):
-            per_worker.append(dict(w, worker=index))
-    zeros = dict.fromkeys(("updates", "commits", "duplicate_commits", "staleness_max", "bytes_sent", "bytes_received", "refused", "checkpoints_written"), 0)
-    return dict(algorithm="ensemble", workers=workers, members=len(parts), staleness_mean=0.0, stopped_early=False,
-                lost_workers=[], per_worker=per_worker, **zeros)
 
 
 def _ensemble(model, job, data, features_col, label_col):
@@ -98,7 +83,9 @@ def _ensemble(model, job, data, features_col, label_col):
         raise _tusk.DataError("ensemble: every partition is empty; there is nothing to train on")
     parts.sort(key=lambda p: p[0])
     outcomes = [o for index, _, text in parts for o in _outcomes(json.loads(text), index)]
-    return TrainResult([w for _, w, _ in parts], _ensemble_report(parts, workers), outcomes)
+    report = json.loads(_tusk.merge_reports([text for _, _, text in parts]))
+    report["workers"] = workers
+    return TrainResult([w for _, w, _ in parts], report, outcomes)
 
 
 def collect_arrays(model, data, features_col="features", label_col="label"):

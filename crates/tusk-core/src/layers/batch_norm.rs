@@ -11,20 +11,17 @@
 //! A frozen layer (`trainable: false`) uses the moving statistics in training too, as Keras 3.
 
 use super::{single_input, Ctx, Layer, ParamSpec};
-use crate::error::{Error, Result};
-use crate::init::Initializer;
+use super::batch_norm_config::BatchNormConfig;
+use crate::error::Result;
 use crate::keras::layer_config::{base_config, LayerConfig};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 pub struct BatchNorm {
     name: String,
     trainable: bool,
     channels: usize,
     rows_per_sample: usize,
-    momentum: f32,
-    epsilon: f32,
-    center: bool,
-    scale: bool,
+    config: BatchNormConfig,
     params: Vec<ParamSpec>,
     shape: Vec<usize>,
     /// Per channel: the mean and `1/sqrt(var + eps)` used by the last forward pass.
@@ -50,53 +47,16 @@ pub struct BatchNorm {
 impl BatchNorm {
     pub fn from_config(cfg: &LayerConfig, inputs: &[Vec<usize>]) -> Result<Self> {
         let input = single_input(cfg, inputs, 1..=8)?;
-        let rank = input.len() as i64; // positive index of the last axis, batch axis = 0
-        let axis_ok = |v: &Value| v.as_i64().is_some_and(|a| a == -1 || a == rank);
-        match cfg.raw("axis") {
-            None => {}
-            Some(v) if axis_ok(v) => {}
-            Some(Value::Array(a)) if a.len() == 1 && axis_ok(&a[0]) => {}
-            Some(v) => {
-                return Err(Error::unsupported(format!(
-                    "{}: option axis={v} is not supported (only the last axis: -1 or {rank})",
-                    cfg.who()
-                )))
-            }
-        }
-        let momentum = cfg.f32("momentum", 0.99)?;
-        let epsilon = cfg.f32("epsilon", 1e-3)?;
-        if epsilon <= 0.0 {
-            return Err(Error::config(format!("{}: epsilon must be positive, got {epsilon}", cfg.who())));
-        }
-        let center = cfg.bool("center", true)?;
-        let scale = cfg.bool("scale", true)?;
-        let gamma_init = cfg.initializer("gamma_initializer", Initializer::Ones)?;
-        let beta_init = cfg.initializer("beta_initializer", Initializer::Zeros)?;
-        let mean_init = cfg.initializer("moving_mean_initializer", Initializer::Zeros)?;
-        let var_init = cfg.initializer("moving_variance_initializer", Initializer::Ones)?;
-        cfg.require("renorm", &[json!(false)])?;
-        cfg.require("synchronized", &[json!(false)])?;
-        cfg.unsupported_unless_null(&[
-            "beta_regularizer",
-            "gamma_regularizer",
-            "beta_constraint",
-            "gamma_constraint",
-            "activity_regularizer",
-            "virtual_batch_size",
-            "adjustment",
-        ])?;
-        // Only meaningful with renorm (rejected above) or implementation details of tf.keras.
-        cfg.ignore(&["renorm_clipping", "renorm_momentum", "fused"]);
-        cfg.finish()?;
+        let config = BatchNormConfig::parse(cfg, input.len())?;
         let channels = *input.last().unwrap();
         let mut params = Vec::new();
-        if scale {
-            params.push(ParamSpec::new("gamma", vec![channels], gamma_init));
+        if config.scale {
+            params.push(ParamSpec::new("gamma", vec![channels], config.gamma_initializer.clone()));
         }
-        if center {
-            params.push(ParamSpec::new("beta", vec![channels], beta_init));
+        if config.center {
+            params.push(ParamSpec::new("beta", vec![channels], config.beta_initializer.clone()));
         }
-        for (name, init) in [("moving_mean", mean_init), ("moving_variance", var_init)] {
+        for (name, init) in [("moving_mean", config.moving_mean_initializer.clone()), ("moving_variance", config.moving_variance_initializer.clone())] {
             params.push(ParamSpec { trainable: false, ..ParamSpec::new(name, vec![channels], init) });
         }
         let c = vec![0.0; channels];
@@ -105,10 +65,7 @@ impl BatchNorm {
             trainable: cfg.trainable(),
             channels,
             rows_per_sample: input[..input.len() - 1].iter().product(),
-            momentum,
-            epsilon,
-            center,
-            scale,
+            config,
             params,
             shape: input.to_vec(),
             mean: c.clone(),
@@ -135,15 +92,15 @@ impl BatchNorm {
                 h
             })
         };
-        let gamma = take(self.scale);
-        let beta = take(self.center);
+        let gamma = take(self.config.scale);
+        let beta = take(self.config.center);
         let (mm, mv) = take(true).zip(take(true)).expect("moving statistics");
         (gamma, beta, mm, mv)
     }
 
     /// Offset of the moving statistics in the layer's weights.
     fn moving_offset(&self) -> usize {
-        (self.scale as usize + self.center as usize) * self.channels
+        (self.config.scale as usize + self.config.center as usize) * self.channels
     }
 }
 
@@ -193,7 +150,7 @@ impl Layer for BatchNorm {
             self.batch_var.copy_from_slice(mv);
             self.pending = false;
         }
-        let eps = self.epsilon;
+        let eps = self.config.epsilon;
         self.inv_std.iter_mut().zip(&self.batch_var).for_each(|(i, &v)| *i = 1.0 / (v + eps).sqrt());
         // y = x * a + b with a = gamma * inv_std, b = beta - mean * a (tf.nn.batch_normalization).
         for k in 0..c {
@@ -221,7 +178,7 @@ impl Layer for BatchNorm {
             return;
         }
         self.pending = false;
-        let (c, m) = (self.channels, self.momentum);
+        let (c, m) = (self.channels, self.config.momentum);
         let (mm, mv) = p[self.moving_offset()..].split_at_mut(c);
         for k in 0..c {
             mm[k] = mm[k] * m + self.mean[k] * (1.0 - m);
@@ -245,11 +202,11 @@ impl Layer for BatchNorm {
         }
         dp.fill(0.0);
         let mut off = 0;
-        if self.scale {
+        if self.config.scale {
             dp[..c].iter_mut().zip(dgamma.iter()).for_each(|(d, &s)| *d = s as f32);
             off += c;
         }
-        if self.center {
+        if self.config.center {
             dp[off..off + c].iter_mut().zip(dbeta.iter()).for_each(|(d, &s)| *d = s as f32);
         }
         if dx[0].is_empty() {
@@ -278,22 +235,7 @@ impl Layer for BatchNorm {
 
     fn config(&self) -> Map<String, Value> {
         let mut m = base_config(&self.name, self.trainable);
-        m.insert("axis".into(), json!(-1));
-        m.insert("momentum".into(), json!(self.momentum as f64));
-        m.insert("epsilon".into(), json!(self.epsilon as f64));
-        m.insert("center".into(), self.center.into());
-        m.insert("scale".into(), self.scale.into());
-        let init = |name: &str, default: Initializer| {
-            self.params.iter().find(|p| p.name == name).map_or(default, |p| p.init.clone()).to_config()
-        };
-        m.insert("beta_initializer".into(), init("beta", Initializer::Zeros));
-        m.insert("gamma_initializer".into(), init("gamma", Initializer::Ones));
-        m.insert("moving_mean_initializer".into(), init("moving_mean", Initializer::Zeros));
-        m.insert("moving_variance_initializer".into(), init("moving_variance", Initializer::Ones));
-        for k in ["beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint"] {
-            m.insert(k.into(), Value::Null);
-        }
-        m.insert("synchronized".into(), false.into());
+        self.config.write(&mut m);
         m
     }
 }

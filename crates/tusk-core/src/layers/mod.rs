@@ -3,6 +3,7 @@
 
 mod activation;
 mod batch_norm;
+mod batch_norm_config;
 mod conv;
 mod dense;
 mod dot;

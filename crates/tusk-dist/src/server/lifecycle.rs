@@ -90,6 +90,7 @@ impl ServerState {
             checkpoints_written: inner.checkpoints,
             lost_workers: inner.registry.lost(),
             per_worker: inner.registry.stats(),
+            members: 0,
         }
     }
 }

@@ -64,13 +64,12 @@ pub struct ServerState {
 impl ServerState {
     /// A server starting from `weights`, or from `resume` (a checkpoint) when given.
     pub fn new(config: ServerConfig, weights: Vec<f32>, resume: Option<Checkpoint>) -> Result<ServerState> {
-        config.job.validate()?;
         if config.job.algorithm.is_serverless() {
             return Err(Error::config(format!("the {} trainer trains without a parameter server", config.job.algorithm.name())));
         }
-        crate::job::check_workers(config.workers)?;
+        crate::algorithm::check_workers(config.workers)?;
         let model = model_from_json(&config.job.model_json, 0)?;
-        let driver = match &config.job.driver_optimizer {
+        let driver = match &config.job.settings.driver_optimizer {
             Some(cfg) => Some((Optimizer::from_config(cfg)?, model.vars().to_vec())),
             None => None,
         };
@@ -154,7 +153,7 @@ impl ServerState {
                 let record = EpochRecord { epoch, seconds, samples, logs: logs.into_iter().map(|(k, v)| (k, crate::report::num(v))).collect() };
                 if let Some((loss, acc)) = inner.registry.epoch_end(worker, record) {
                     let job = &self.config.job;
-                    if job.stop_at_loss.is_some_and(|l| loss <= l) || job.stop_at_accuracy.is_some_and(|a| acc.is_some_and(|acc| acc >= a)) {
+                    if job.settings.stop_at_loss.is_some_and(|l| loss <= l) || job.settings.stop_at_accuracy.is_some_and(|a| acc.is_some_and(|acc| acc >= a)) {
                         inner.stop = true;
                         inner.stopped_early = true;
                     }

@@ -5,7 +5,7 @@
 use serde_json::json;
 use tusk_core::keras::model_to_json;
 use tusk_core::{presets, Loss, Model, Optimizer, Tensor};
-use tusk_dist::{Algorithm, JobSpec};
+use tusk_dist::{Algorithm, JobSettings, JobSpec};
 
 pub struct Data {
     pub x: Tensor,
@@ -35,10 +35,8 @@ pub fn mlp(optimizer: serde_json::Value) -> Model {
 
 /// A job training `model` with `algorithm`.
 pub fn job(model: &Model, algorithm: Algorithm, epochs: usize, batch_size: usize) -> JobSpec {
-    let mut job = JobSpec::new(algorithm, model_to_json(model), model.training_config().unwrap());
-    job.epochs = epochs;
-    job.batch_size = batch_size;
-    job
+    let settings = JobSettings { epochs, batch_size, ..JobSettings::default() };
+    JobSpec::new(algorithm, settings, model_to_json(model), model.training_config().unwrap()).unwrap()
 }
 
 pub fn accuracy(model: &mut Model, d: &Data) -> f64 {

@@ -24,7 +24,9 @@ macro_rules! layer_options_methods {
 }
 
 mod gru;
+mod gru_reset_after;
 mod gru_reset_before;
+mod gru_state;
 mod lstm;
 mod options;
 mod sequence;

@@ -2,7 +2,7 @@
 //! job and model from the parameter server and trains until the server's job ends.
 
 use crate::args::WorkerArgs;
-use crate::ps::read_token;
+use super::ps::read_token;
 use crate::data;
 use anyhow::{bail, Context, Result};
 use std::time::Duration;
@@ -30,9 +30,9 @@ pub fn run(a: WorkerArgs) -> Result<()> {
     let id = WorkerId { worker: index as u32, attempt: a.attempt };
     let server = || format!("worker {index}/{count} with the parameter server at {}", a.connect);
     let welcome = worker::hello(&mut conn, id, shard.len() as u64).with_context(server)?;
-    let (x, y) = data::fit_to_model(&welcome.model, shard, "training data").context("fitting the shard to the server's model")?;
-    say(&format!("tusk worker {index}/{count}: {} on {} samples", welcome.job.algorithm.name(), x.rows()));
-    let out = worker::train(&mut conn, id, welcome, &[x], &[y]).with_context(server)?;
+    let (x, y) = data::labelled(shard, "training data")?;
+    say(&format!("tusk worker {index}/{count}: {} on {} samples", welcome.job.algorithm, x.rows()));
+    let out = worker::train(&mut conn, id, welcome, vec![x], vec![y]).with_context(server)?;
     say(&format!(
         "tusk worker {index}/{count}: done, {} epochs, {} commits, {:.1} MB sent, {:.1} MB received in {:.1} s",
         out.history.len(),

@@ -2,13 +2,13 @@
 
 use crate::args::TrainArgs;
 use crate::outputs::{self, Output};
+use crate::run_end::evaluate_test;
 use crate::{data, distributed, model_source, plot, progress, report};
 use anyhow::{Context, Result};
 use serde_json::json;
 use std::time::Instant;
 use tusk_core::train::{Callback, EarlyStopping, StopAtTarget};
-use tusk_core::{FitOptions, Logs, Model};
-use tusk_data::Dataset;
+use tusk_core::FitOptions;
 
 pub fn run(a: TrainArgs) -> Result<()> {
     outputs::check(&[
@@ -70,20 +70,4 @@ pub fn run(a: TrainArgs) -> Result<()> {
         report::write(path, &doc)?;
     }
     Ok(())
-}
-
-/// Loss and metrics of `model` on the test set, printed (`Test accuracy: …`).
-pub fn evaluate_test(model: &mut Model, test: Option<Dataset>) -> Result<Option<Logs>> {
-    let Some(test) = test else { return Ok(None) };
-    let (tx, ty) = data::fit_to_model(model, test, "test data")?;
-    let logs = model.evaluate(&[tx], &[ty], 256)?;
-    print_test(&logs);
-    Ok(Some(logs))
-}
-
-pub fn print_test(logs: &Logs) {
-    println!("Test: {}", progress::format_logs(logs));
-    if let Some(acc) = logs.get("accuracy") {
-        println!("Test accuracy: {acc:.4}");
-    }
 }

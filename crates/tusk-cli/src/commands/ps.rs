@@ -3,7 +3,7 @@
 //! port, evaluates and saves the trained model and writes the report.
 
 use crate::args::PsArgs;
-use crate::distributed::{finish, Finished};
+use crate::run_end::{finish, Finished};
 use crate::outputs::{self, Output};
 use crate::{data, job, model_source};
 use anyhow::{bail, Context, Result};
@@ -59,7 +59,7 @@ pub fn run(a: PsArgs) -> Result<()> {
     outputs::check(&[a.m.save.as_deref().map(|p| Output::Dir("--save", p)), a.m.report_json.as_deref().map(|p| Output::File("--report-json", p)), a.dist.checkpoint_dir.as_deref().map(|p| Output::Dir("--checkpoint-dir", p))])?;
     let workers = a.dist.workers();
     let model = model_source::compiled(&a.m)?;
-    let job = job::spec(&a.m, &a.dist, &model)?;
+    let job = job::spec(&a.m, &a.dist, 0.0, &model)?;
     let test = match &a.test_data {
         Some(path) => data::load(&crate::args::DataArgs { data: path.clone(), labels: a.test_labels.clone(), label_column: None, format: None }, None)?.test_or_train(),
         None => None,

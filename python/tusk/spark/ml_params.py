@@ -14,9 +14,9 @@ import warnings
 from pyspark.ml.param import Param, Params, TypeConverters
 from pyspark.ml.param.shared import HasFeaturesCol, HasLabelCol, HasOutputCol, HasProbabilityCol
 
-from tusk import enums
+from tusk import _tusk, enums
 
-MODES = ("asynchronous", "synchronous", "hogwild")
+MODES = tuple(_tusk.MODES)
 FREQUENCIES = ("epoch", "batch")
 
 
