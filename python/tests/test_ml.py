@@ -290,7 +290,7 @@ def test_elephas_transformer_columns_model_type_and_batching(spark, digits):
 
 
 def test_registered_custom_loss_name_decides_the_model_type():
-    from tusk.spark_columns import loss_kind
+    from tusk.spark.columns import loss_kind
 
     def my_regression_loss(y_true, y_pred):
         raise AssertionError("never called")
