@@ -156,7 +156,7 @@ fn serve(stream: TcpStream, peer: SocketAddr, state: &ServerState, authenticated
         if authenticated.is_some() {
             until = until.min(waited_from + cfg.timeouts.auth);
         }
-        let read = read_frame(&mut Deadline { stream: &stream, until }, &cfg.token, max_payload, &mut buf);
+        let read = read_frame(&mut Deadline::new(&stream, until), &cfg.token, max_payload, &mut buf);
         let req = match read.and_then(|n| {
             state.bytes_received.fetch_add(n as u64, Relaxed);
             Request::decode(&buf)
@@ -205,10 +205,22 @@ fn serve(stream: TcpStream, peer: SocketAddr, state: &ServerState, authenticated
 }
 
 /// Reads from a socket with one deadline for all the reads: each read may wait only for
-/// the time left, so a frame's bytes cannot trickle in one at a time past it.
+/// about the time left, so a frame's bytes cannot trickle in one at a time past it. The
+/// socket's timeout is lowered only when the time left has fallen [`SLACK`] below it (a
+/// system call per read would slow large frames), so a read ends at most that much late.
 struct Deadline<'a> {
     stream: &'a TcpStream,
     until: Instant,
+    /// The read timeout set on the socket, once set.
+    set: Option<Duration>,
+}
+
+const SLACK: Duration = Duration::from_millis(250);
+
+impl<'a> Deadline<'a> {
+    fn new(stream: &'a TcpStream, until: Instant) -> Self {
+        Deadline { stream, until, set: None }
+    }
 }
 
 impl Read for Deadline<'_> {
@@ -217,7 +229,10 @@ impl Read for Deadline<'_> {
         if left.is_zero() {
             return Err(std::io::Error::new(ErrorKind::TimedOut, "the frame's deadline passed"));
         }
-        self.stream.set_read_timeout(Some(left))?;
+        if !matches!(self.set, Some(set) if set <= left + SLACK) {
+            self.stream.set_read_timeout(Some(left))?;
+            self.set = Some(left);
+        }
         (&mut &*self.stream).read(buf)
     }
 }
