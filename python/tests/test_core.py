@@ -53,6 +53,28 @@ def test_errors_are_also_the_builtin_kinds_and_defined_once_in_python():
     assert issubclass(tusk.TuskTimeoutError, TimeoutError) and issubclass(tusk.TuskIOError, OSError)
 
 
+def test_the_run_contract_is_the_engine_s_own():
+    assert set(t.MODES) == {"synchronous", "asynchronous", "hogwild"} and "eamsgd" in t.TRAINERS
+    assert {"epochs", "window", "driver_optimizer", "stop_at_loss"} <= set(t.JOB_SETTINGS)
+    from tusk.spark_model import JOB_SETTINGS, MODES
+    assert MODES == tuple(t.MODES) and set(JOB_SETTINGS) < set(t.JOB_SETTINGS)
+    m = compiled()
+    # Every optimizer the engine has may drive the server, from Python as from the CLI.
+    spec = json.loads(t.job_spec("asynchronous", m, driver_optimizer="nadam"))
+    assert spec["settings"]["driver_optimizer"]["class_name"] == "Nadam"
+    with pytest.raises(tusk.ConfigError, match="driver_optimizer"):
+        t.job_spec("asynchronous", m, driver_optimizer="lamb")
+    with pytest.raises(tusk.ConfigError, match="epochs"):
+        t.job_spec("downpour", m, epochs="ten")
+    job = t.job_spec("downpour", m)
+    with pytest.raises(tusk.ConfigError, match="checkpoint_evry"):
+        t.ParameterServer(job, 1, m.params(), b"token", checkpoint_evry=3)
+    with pytest.raises(tusk.ConfigError, match="checkpoint_every .* and checkpoint_dir go together"):
+        t.ParameterServer(job, 1, m.params(), b"token", checkpoint_every=3)
+    with pytest.raises(tusk.ConfigError, match="workers must be between 1 and 1024"):
+        t.ParameterServer(job, 0, m.params(), b"token")
+
+
 def test_bad_sizes_and_hyper_parameters_are_errors_not_crashes():
     with pytest.raises(tusk.ConfigError, match=r"hidden.*empty axis"):
         t.Model.from_json(MLP.replace('"units": 64', '"units": 0'))

@@ -12,6 +12,7 @@ from tusk.errors import (TuskError, ShapeError, ConfigError, UnsupportedError, D
 MODES: list[str]         # Elephas modes, from tusk_dist::Algorithm::MODES
 TRAINERS: list[str]      # dist-keras trainers, from tusk_dist::Algorithm::TRAINERS
 JOB_SETTINGS: list[str]  # the fields of tusk_dist::JobSettings, job_spec's keyword arguments
+SERVER_SETTINGS: list[str]  # the fields of tusk_dist::ServerSettings, ParameterServer's keyword arguments
 
 class Model:
     """A tusk-core model: Keras JSON architecture, weights in one float32 buffer."""
@@ -74,8 +75,9 @@ def merge_reports(reports: Sequence[str]) -> str: ...
 class ParameterServer:
     """A parameter server on a background Rust thread of this process, listening on TCP."""
     def __init__(self, job: str, workers: int, weights: np.ndarray, token: bytes, listen: str = "127.0.0.1:0",
-                 checkpoint_dir: Optional[str] = None, checkpoint_every: int = 0, resume: Optional[str] = None,
-                 registration_timeout: float = 120.0, idle_timeout: float = 600.0) -> None: ...
+                 **settings) -> None: ...
+        # settings: SERVER_SETTINGS (tusk_dist::ServerSettings): checkpoint_dir, checkpoint_every, resume,
+        # registration_timeout (120 s), idle_timeout (600 s); an unknown one is a ConfigError naming it.
     @property
     def address(self) -> str: ...                            # "host:port" actually bound
     def wait(self) -> str: ...                               # blocks until the job ends; report JSON; raises on failure/timeout

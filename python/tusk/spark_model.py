@@ -30,7 +30,7 @@ FREQUENCIES = ("epoch", "batch")
 #: `_tusk.job_spec` settings a SparkModel passes through (those it does not set itself).
 JOB_SETTINGS = tuple(k for k in _tusk.JOB_SETTINGS if k not in ("frequency", "epochs", "batch_size", "driver_optimizer", "validation_split"))
 #: `tusk.spark.runner.train` settings a SparkModel passes through.
-SERVER_SETTINGS = ("checkpoint_dir", "checkpoint_every", "resume", "registration_timeout", "idle_timeout", "worker_timeout", "listen")
+SERVER_SETTINGS = (*_tusk.SERVER_SETTINGS, "worker_timeout", "listen")
 #: Elephas arguments that mean nothing to tusk (its protocol is its own; the model is compiled).
 IGNORED = ("parameter_server_mode", "master_optimizer", "master_loss", "master_metrics")
 #: The file beside the saved model that holds the SparkModel's settings.

@@ -30,7 +30,7 @@ pub fn run(a: TrainArgs) -> Result<()> {
         (m, Vec::new(), r, samples)
     } else {
         let (x, y) = data::labelled(train, "training data")?;
-        let out = local::train(&job, model.params(), vec![x], vec![y], &local_options(&a.dist, workers)?)?;
+        let out = local::train(&job, model.params(), vec![x], vec![y], &local_options(&a.dist, workers))?;
         let samples = out.workers.iter().map(|w| w.samples_trained).sum::<u64>();
         (out.model, out.members, out.report, samples)
     };
@@ -38,9 +38,6 @@ pub fn run(a: TrainArgs) -> Result<()> {
     finish(Finished { job: &job, m: &a.m, data: &a.data.data, model: trained, members, report, test: loaded.test, samples, started, train_secs })
 }
 
-fn local_options(d: &DistArgs, workers: usize) -> Result<LocalOptions> {
-    let s = job::settings(d)?;
-    let mut o = LocalOptions::new(workers);
-    (o.checkpoint_dir, o.checkpoint_every, o.timeouts, o.resume) = (s.checkpoint_dir, s.checkpoint_every, s.timeouts, d.resume.clone());
-    Ok(o)
+fn local_options(d: &DistArgs, workers: usize) -> LocalOptions {
+    LocalOptions { server: job::server_settings(d), ..LocalOptions::new(workers) }
 }

@@ -3,15 +3,13 @@
 
 use crate::args::{DistArgs, ModelArgs};
 use crate::report;
-use anyhow::{bail, Result};
+use anyhow::Result;
 use serde_json::{json, Value};
 use tusk_core::keras::model_to_json;
 use tusk_core::Model;
 use tusk_dist::protocol::Compression;
-use std::path::PathBuf;
-use std::time::Duration;
 use std::sync::Arc;
-use tusk_dist::{Algorithm, JobSettings, JobSpec, ServerConfig, ServerReport, ServerState, TcpServer, Timeouts};
+use tusk_dist::{Algorithm, JobSettings, JobSpec, ServerConfig, ServerReport, ServerSettings, ServerState, TcpServer};
 
 impl DistArgs {
     /// Whether any option asks for data-parallel training.
@@ -52,30 +50,23 @@ pub fn spec(m: &ModelArgs, d: &DistArgs, validation_split: f32, model: &Model) -
     Ok(JobSpec::new(algorithm, settings, model_to_json(model), training)?)
 }
 
-/// The server's settings from `d`: checkpoint directory and period, and time limits.
-pub struct ServerSettings {
-    pub checkpoint_dir: Option<PathBuf>,
-    pub checkpoint_every: u64,
-    pub timeouts: Timeouts,
-}
-
-pub fn settings(d: &DistArgs) -> Result<ServerSettings> {
-    let (checkpoint_dir, checkpoint_every) = match (&d.checkpoint_dir, d.checkpoint_every) {
-        (Some(dir), Some(k)) if k > 0 => (Some(dir.clone()), k),
-        (None, None) => (None, 0),
-        _ => bail!("--checkpoint-every K (K ≥ 1) and --checkpoint-dir DIR go together"),
-    };
-    let timeouts = Timeouts { idle: Duration::from_secs(d.idle_timeout.max(1)), registration: Duration::from_secs(d.registration_timeout.max(1)), ..Timeouts::default() };
-    Ok(ServerSettings { checkpoint_dir, checkpoint_every, timeouts })
+/// The server's settings from `d` (checkpoints, resume, time limits), checked by tusk-dist.
+pub fn server_settings(d: &DistArgs) -> ServerSettings {
+    ServerSettings {
+        checkpoint_dir: d.checkpoint_dir.clone(),
+        checkpoint_every: d.checkpoint_every.unwrap_or(0),
+        resume: d.resume.clone(),
+        registration_timeout: d.registration_timeout as f64,
+        idle_timeout: d.idle_timeout as f64,
+    }
 }
 
 /// A parameter server for `job` with `workers`, the settings of `d` and `token`, starting
 /// from `weights` (or from `--resume`'s checkpoint), listening on `listen`.
 pub fn start_server(job: &JobSpec, workers: usize, d: &DistArgs, token: Vec<u8>, weights: &[f32], listen: &str) -> Result<(Arc<ServerState>, TcpServer)> {
-    let s = settings(d)?;
     let mut config = ServerConfig::new(job.clone(), workers);
-    (config.checkpoint_dir, config.checkpoint_every, config.timeouts, config.token) = (s.checkpoint_dir, s.checkpoint_every, s.timeouts, token);
-    let resume = d.resume.as_deref().map(tusk_dist::checkpoint::read).transpose()?;
+    config.token = token;
+    let resume = server_settings(d).configure(&mut config)?;
     if let Some(cp) = &resume {
         eprintln!("tusk: resuming from {} commits, epoch {}", cp.counters.commits, cp.counters.epochs_done);
     }

@@ -30,5 +30,5 @@ pub use job::JobSpec;
 pub use settings::JobSettings;
 pub use local::{LocalOptions, Outcome, Transport};
 pub use report::ServerReport;
-pub use server::{ServerConfig, ServerState, TcpServer, Timeouts};
+pub use server::{ServerConfig, ServerSettings, ServerState, TcpServer, Timeouts};
 pub use worker::{hello, run_worker, Welcome, WorkerId, WorkerOutcome};

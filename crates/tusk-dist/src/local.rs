@@ -4,15 +4,13 @@
 //! on failure alike, so nothing is left listening. The serverless trainers (`single`,
 //! `ensemble`) train without a server.
 
-use crate::checkpoint;
 use crate::client::{Connection, InProcess, TcpClient};
-use crate::error::{Error, Result};
 use crate::algorithm::Algorithm;
+use crate::error::{Error, Result};
 use crate::job::JobSpec;
 use crate::report::{EpochRecord, ServerReport, WorkerStats};
-use crate::server::{ServerConfig, ServerState, TcpServer, Timeouts};
+use crate::server::{ServerConfig, ServerSettings, ServerState, TcpServer};
 use crate::worker::{run_worker, WorkerId, WorkerOutcome};
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 use tusk_core::keras::model_from_json;
@@ -33,11 +31,8 @@ pub enum Transport {
 pub struct LocalOptions {
     pub workers: usize,
     pub transport: Transport,
-    pub timeouts: Timeouts,
-    pub checkpoint_dir: Option<PathBuf>,
-    pub checkpoint_every: u64,
-    /// Continue from the newest checkpoint in this directory.
-    pub resume: Option<PathBuf>,
+    /// Checkpoints, resuming and time limits of the run's server.
+    pub server: ServerSettings,
     /// `ensemble`: the index of the first member trained here (each member starts from its
     /// own initialisation, seeded by the job's seed plus its index), when one ensemble trains
     /// in several parts (a Spark partition each).
@@ -46,7 +41,7 @@ pub struct LocalOptions {
 
 impl LocalOptions {
     pub fn new(workers: usize) -> Self {
-        LocalOptions { workers, transport: Transport::InProcess, timeouts: Timeouts::default(), checkpoint_dir: None, checkpoint_every: 0, resume: None, first_member: 0 }
+        LocalOptions { workers, transport: Transport::InProcess, server: ServerSettings::default(), first_member: 0 }
     }
 }
 
@@ -94,11 +89,9 @@ pub fn compiled_model(job: &JobSpec, weights: &[f32]) -> Result<Model> {
 }
 
 fn with_server(job: &JobSpec, initial: &[f32], x: &[Tensor], y: &[Tensor], workers: usize, opts: &LocalOptions) -> Result<Trained> {
-    let resume = opts.resume.as_deref().map(checkpoint::read).transpose()?;
     let mut config = ServerConfig::new(job.clone(), workers);
-    config.timeouts = opts.timeouts;
-    config.checkpoint_dir = opts.checkpoint_dir.clone();
-    config.checkpoint_every = opts.checkpoint_every;
+    let resume = opts.server.configure(&mut config)?;
+    let io = config.timeouts.io;
     let state = Arc::new(ServerState::new(config, initial.to_vec(), resume)?);
     let mut server = match opts.transport {
         Transport::Tcp => Some(TcpServer::start(state.clone(), "127.0.0.1:0")?),
@@ -114,7 +107,7 @@ fn with_server(job: &JobSpec, initial: &[f32], x: &[Tensor], y: &[Tensor], worke
                     let run = || -> Result<WorkerOutcome> {
                         let id = WorkerId { worker: i as u32, attempt: 0 };
                         let mut conn: Box<dyn Connection> = match &addr {
-                            Some(a) => Box::new(TcpClient::connect(a, Vec::new(), opts.timeouts.io)?),
+                            Some(a) => Box::new(TcpClient::connect(a, Vec::new(), io)?),
                             None => Box::new(InProcess::new(state.clone())),
                         };
                         run_worker(conn.as_mut(), id, sx, sy)

@@ -74,7 +74,7 @@ impl JobSettings {
     /// Settings from a JSON object of some of them (the rest default); an unknown key or a
     /// value of the wrong type is a [`Error::Config`] naming it.
     pub fn from_value(v: Value) -> Result<JobSettings> {
-        serde_json::from_value(v).map_err(|e| Error::config(format!("job settings: {e}")))
+        from_object("job setting", v)
     }
 
     /// λ for `algorithm`.
@@ -119,6 +119,18 @@ impl JobSettings {
     }
 }
 
+/// A settings struct from a JSON object of some of its fields; an error names the field at
+/// fault (serde names an unknown one, but not one of the wrong type).
+pub(crate) fn from_object<T: serde::de::DeserializeOwned>(what: &str, v: Value) -> Result<T> {
+    serde_json::from_value(v.clone()).map_err(|e| {
+        let culprit = v.as_object().and_then(|m| m.iter().find(|(k, x)| serde_json::from_value::<T>(serde_json::json!({k.as_str(): x})).is_err()));
+        match culprit {
+            Some((key, value)) if !e.to_string().starts_with("unknown field") => Error::config(format!("{what} '{key}' = {value}: {e}")),
+            _ => Error::config(format!("{what}: {e}")),
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,8 +140,8 @@ mod tests {
     fn unknown_or_mistyped_settings_are_named() {
         let e = JobSettings::from_value(json!({"windw": 3})).unwrap_err().to_string();
         assert!(e.contains("windw") && e.contains("window"), "{e}");
-        let e = JobSettings::from_value(json!({"epochs": "ten"})).unwrap_err().to_string();
-        assert!(e.contains("epochs") || e.contains("ten"), "{e}");
+        let e = JobSettings::from_value(json!({"seed": 1, "epochs": "ten"})).unwrap_err().to_string();
+        assert!(e.contains("job setting 'epochs' = \"ten\""), "{e}");
         let s = JobSettings::from_value(json!({"epochs": 3, "compression": "topk:0.1", "frequency": "batch"})).unwrap();
         assert_eq!((s.epochs, s.compression, s.frequency), (3, Compression::TopK(0.1), Frequency::Batch));
         assert!(JobSettings::names().iter().any(|n| n == "stop_at_loss"));

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tusk_core::keras::model_to_json;
 use tusk_dist::client::TcpClient;
-use tusk_dist::{checkpoint, local, worker, Algorithm, JobSettings, JobSpec, LocalOptions, ServerConfig, ServerReport, ServerState, TcpServer, WorkerId};
+use tusk_dist::{local, worker, Algorithm, JobSettings, JobSpec, LocalOptions, ServerConfig, ServerReport, ServerSettings, ServerState, TcpServer, WorkerId};
 
 /// A Python value of a job setting as JSON (numbers, strings, booleans, None, lists, dicts);
 /// `key` names the setting in the error.
@@ -42,13 +42,8 @@ fn setting_json(key: &str, v: &Bound<'_, PyAny>) -> PyResult<Value> {
     }
 }
 
-/// The job JSON for `algorithm` (an Elephas mode or a dist-keras trainer) on a compiled
-/// model; the keyword arguments are [`JobSettings`] fields (None: the default), and an
-/// unknown one is a `ConfigError` naming it.
-#[pyfunction]
-#[pyo3(signature = (algorithm, model, **settings))]
-pub fn job_spec(algorithm: &str, model: &PyModel, settings: Option<&Bound<'_, PyDict>>) -> PyResult<String> {
-    let algorithm: Algorithm = algorithm.parse().map_err(dist_err)?;
+/// Keyword arguments as a JSON object (those given as None left out: they take the default).
+fn settings_json(settings: Option<&Bound<'_, PyDict>>) -> PyResult<Value> {
     let mut given = serde_json::Map::new();
     for (k, v) in settings.into_iter().flatten() {
         let key: String = k.extract()?;
@@ -57,7 +52,17 @@ pub fn job_spec(algorithm: &str, model: &PyModel, settings: Option<&Bound<'_, Py
             given.insert(key, value);
         }
     }
-    let settings = JobSettings::from_value(Value::Object(given)).map_err(dist_err)?;
+    Ok(Value::Object(given))
+}
+
+/// The job JSON for `algorithm` (an Elephas mode or a dist-keras trainer) on a compiled
+/// model; the keyword arguments are [`JobSettings`] fields (None: the default), and an
+/// unknown one is a `ConfigError` naming it.
+#[pyfunction]
+#[pyo3(signature = (algorithm, model, **settings))]
+pub fn job_spec(algorithm: &str, model: &PyModel, settings: Option<&Bound<'_, PyDict>>) -> PyResult<String> {
+    let algorithm: Algorithm = algorithm.parse().map_err(dist_err)?;
+    let settings = JobSettings::from_value(settings_json(settings)?).map_err(dist_err)?;
     let inner = model.model();
     let training = inner.training_config().ok_or_else(|| StateError::new_err("the model must be compiled before it is trained"))?;
     Ok(JobSpec::new(algorithm, settings, model_to_json(&inner), training).map_err(dist_err)?.to_json())
@@ -105,27 +110,14 @@ pub struct PyParameterServer {
 
 #[pymethods]
 impl PyParameterServer {
+    /// `settings`: `tusk_dist::ServerSettings` fields (checkpoint_dir, checkpoint_every, resume,
+    /// registration_timeout, idle_timeout); an unknown one is a `ConfigError` naming it.
     #[new]
-    #[pyo3(signature = (job, workers, weights, token, listen = "127.0.0.1:0", checkpoint_dir = None, checkpoint_every = 0, resume = None, registration_timeout = 120.0, idle_timeout = 600.0))]
-    fn new(
-        job: &str,
-        workers: usize,
-        weights: PyReadonlyArrayDyn<'_, f32>,
-        token: Vec<u8>,
-        listen: &str,
-        checkpoint_dir: Option<String>,
-        checkpoint_every: u64,
-        resume: Option<String>,
-        registration_timeout: f64,
-        idle_timeout: f64,
-    ) -> PyResult<Self> {
+    #[pyo3(signature = (job, workers, weights, token, listen = "127.0.0.1:0", **settings))]
+    fn new(job: &str, workers: usize, weights: PyReadonlyArrayDyn<'_, f32>, token: Vec<u8>, listen: &str, settings: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
         let mut config = ServerConfig::new(parse_job(job)?, workers);
         config.token = token;
-        config.checkpoint_dir = checkpoint_dir.map(Into::into);
-        config.checkpoint_every = checkpoint_every;
-        config.timeouts.registration = Duration::from_secs_f64(registration_timeout.max(0.001));
-        config.timeouts.idle = Duration::from_secs_f64(idle_timeout.max(0.001));
-        let resume = resume.map(|d| checkpoint::read(d.as_ref())).transpose().map_err(dist_err)?;
+        let resume = ServerSettings::from_value(settings_json(settings)?).and_then(|s| s.configure(&mut config)).map_err(dist_err)?;
         let state = Arc::new(ServerState::new(config, flat(&weights, "weights")?, resume).map_err(dist_err)?);
         let server = TcpServer::start(state.clone(), listen).map_err(dist_err)?;
         Ok(PyParameterServer { state, server: Some(server) })

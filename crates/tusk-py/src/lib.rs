@@ -33,5 +33,6 @@ fn _tusk(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("MODES", tusk_dist::Algorithm::MODES.to_vec())?;
     m.add("TRAINERS", tusk_dist::Algorithm::TRAINERS.to_vec())?;
     m.add("JOB_SETTINGS", tusk_dist::JobSettings::names())?;
+    m.add("SERVER_SETTINGS", tusk_dist::ServerSettings::names())?;
     Ok(())
 }

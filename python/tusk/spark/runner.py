@@ -171,11 +171,10 @@ def train(model: "_tusk.Model", job: str, data, num_workers: Optional[int] = Non
 
     `num_workers`: repartition to this many workers (default: one per partition). `port`: the
     server's port on the driver host (0: ephemeral); `listen`: a full `host:port` to bind
-    instead. `server_options`: `checkpoint_dir`, `checkpoint_every`, `resume`,
-    `registration_timeout`, `idle_timeout` of `_tusk.ParameterServer`."""
+    instead. `server_options`: `_tusk.SERVER_SETTINGS` (tusk_dist::ServerSettings:
+    checkpoints, resume, registration and idle time limits) of `_tusk.ParameterServer`."""
     algorithm = json.loads(job)["algorithm"]
     if algorithm in SERVERLESS:
-
         return serverless.train(model, job, data, num_workers, features_col=features_col, label_col=label_col)
     n = int(num_workers) if num_workers else partitions(data)
     if n < 1:

@@ -5,10 +5,12 @@ mod config;
 mod connections;
 mod lifecycle;
 mod registry;
+mod settings;
 mod state;
 mod tcp;
 
 pub use config::{ServerConfig, Timeouts};
 pub use connections::MAX_UNAUTHENTICATED;
+pub use settings::ServerSettings;
 pub use state::ServerState;
 pub use tcp::TcpServer;
