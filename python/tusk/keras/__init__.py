@@ -25,10 +25,10 @@ from . import (
     regularizers,
     utils,
 )
-from .interop import from_keras, to_keras
+from .interop import to_keras
 from .layers import Input, InputLayer
 from .model import Model
-from .saving import as_model, load_model, model_from_json
+from .loading import as_model, from_keras, load_model, model_from_json
 from .sequential import Sequential
 
 __all__ = [

@@ -1,17 +1,14 @@
 """Model graphs <-> Keras 3 model JSON (the format ``_tusk.Model.from_json`` reads).
 
 - ``sequential_json``: ``{"class_name": "Sequential", "config": {"layers": [InputLayer, ...]}}``.
-- ``functional_json``: walks back from the output tensors to the inputs through the nodes
-  that layer calls recorded, and writes ``{"class_name": "Functional", ...}`` with Keras 3
-  ``inbound_nodes`` (``{"args": [tensor | [tensors]], "kwargs": {}}``, tensors as
-  ``__keras_tensor__`` objects with ``keras_history`` = ``[layer, node, 0]``).
+- ``functional_json``: ``{"class_name": "Functional", ...}`` of the graph that layer calls
+  recorded (``layers.topology``, where it lives below the layer classes).
 - ``graph_from_json``: the reverse, for models read from JSON, files or real Keras: layer
   objects with their calls re-recorded, and the input and output tensors.
-- ``infer_shape``: a tensor's shape, asked of the Rust core (no shape arithmetic here).
+- ``infer_shape``: a tensor's shape, asked of the Rust core (``layers.topology``).
 """
 import json
 
-from .. import _tusk
 from .layers import InputLayer, deserialize
 from .layers.base import DTYPE_POLICY, KerasTensor
 
@@ -24,97 +21,6 @@ def sequential_json(name, input_layer, layers):
     if input_layer is not None:
         config["build_input_shape"] = list(input_layer.batch_shape)
     return json.dumps({"module": "keras", "class_name": "Sequential", "registered_name": None, "config": config})
-
-
-def _walk(inputs, outputs):
-    """Layers in an order where each comes after its inputs, with the node indices used."""
-    order, nodes, done, active = [], {}, set(), set()
-
-    def visit(tensor):
-        layer, ni, _ = tensor._keras_history
-        key = (id(layer), ni)
-        if key in done:
-            return
-        if key in active:
-            raise ValueError(f"the graph has a cycle through layer '{layer.name}'")
-        active.add(key)
-        for t in layer._inbound_nodes[ni].inputs:
-            visit(t)
-        active.discard(key)
-        done.add(key)
-        if id(layer) not in nodes:
-            order.append(layer)
-            nodes[id(layer)] = []
-        nodes[id(layer)].append(ni)
-
-    for t in inputs:
-        visit(t)
-    for t in outputs:
-        visit(t)
-    declared = {id(t._keras_history[0]) for t in inputs}
-    for layer in order:
-        if isinstance(layer, InputLayer) and id(layer) not in declared:
-            raise ValueError(f"graph disconnected: the model uses input '{layer.name}', which is not among its inputs "
-                             f"({', '.join(t.name for t in inputs)})")
-    return order, {k: sorted(v) for k, v in nodes.items()}
-
-
-def functional_json(name, inputs, outputs):
-    order, used = _walk(inputs, outputs)
-
-    def ref(tensor):
-        layer, ni, ti = tensor._keras_history
-        return [layer.name, used[id(layer)].index(ni), ti]
-
-    def tensor_json(t):
-        shape = None if t._shape is None else list(t._shape)
-        return {"class_name": "__keras_tensor__", "config": {"shape": shape, "dtype": "float32", "keras_history": ref(t)}}
-
-    entries = []
-    for layer in order:
-        entry = layer.serialize()
-        entry["name"] = layer.name
-        inbound = []
-        if not isinstance(layer, InputLayer):
-            for ni in used[id(layer)]:
-                node = layer._inbound_nodes[ni]
-                args = [tensor_json(t) for t in node.inputs]
-                inbound.append({"args": [args] if node.merge else args, "kwargs": {}})
-        entry["inbound_nodes"] = inbound
-        entries.append(entry)
-    return json.dumps({
-        "module": "keras.src.models.functional", "class_name": "Functional", "registered_name": "Functional",
-        "config": {"name": name, "trainable": True, "layers": entries,
-                   "input_layers": [ref(t) for t in inputs], "output_layers": [ref(t) for t in outputs]},
-    })
-
-
-def upstream_inputs(tensor):
-    """The model inputs a tensor depends on, in the order they are reached."""
-    found, seen = [], set()
-
-    def visit(t):
-        layer, ni, _ = t._keras_history
-        if (id(layer), ni) in seen:
-            return
-        seen.add((id(layer), ni))
-        if isinstance(layer, InputLayer):
-            found.append(layer.tensor())
-        for u in layer._inbound_nodes[ni].inputs:
-            visit(u)
-
-    visit(tensor)
-    return found
-
-
-def infer_shape(tensor):
-    """The tensor's shape with the batch axis, from a throwaway model built by the Rust core."""
-    layer = tensor._keras_history[0]
-    if isinstance(layer, InputLayer):
-        return layer.batch_shape
-    text = functional_json("shape_probe", upstream_inputs(tensor), [tensor])
-    core = _tusk.Model.from_json(text, 0)
-    return (None, *core.output_shapes[0])
 
 
 def _tensor_refs(value, out):

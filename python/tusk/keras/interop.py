@@ -1,6 +1,7 @@
-"""Real Keras <-> tusk: ``from_keras`` (a ``keras.Model`` or a ``.keras``/``.h5`` file -> a
-tusk.keras model with the same weights and compile settings) and ``to_keras`` (the reverse).
-Only these need the ``keras`` package; without it they raise a clear ``ImportError``.
+"""Real Keras <-> tusk: ``to_keras`` (a tusk.keras model -> a ``keras.Model`` with the same
+weights and compile settings; ``loading.from_keras`` is the reverse), and what both directions
+share. Only the conversions need the ``keras`` package; without it they raise a clear
+``ImportError``. Below the model classes: it knows a model by what it has, not by its class.
 
 Python custom layers cannot run in Rust. ``resolve_custom_objects`` rewrites names that
 ``custom_objects`` maps to built-in Keras layers or activations (aliases), traces Python
@@ -8,20 +9,13 @@ activation functions it maps (``tracing``), and raises ``UnsupportedError`` nami
 custom layer or activation in the model JSON.
 """
 import json
-import os
-import warnings
 
-from .. import _tusk
 from . import losses as losses_mod
-from . import metrics as metrics_mod
 from .._tusk import UnsupportedError
 from .activations import NAMES as ACTIVATIONS
-from .data import f32
 from .layers import LAYER_CLASSES
 from .layers.base import Layer
 from .tracing import TRACED, activation_config
-from .training import are_loss_weights
-from .utils import next_seed
 
 
 def keras_module():
@@ -140,65 +134,6 @@ def resolve_loss(loss, custom_objects=None):
     if isinstance(loss, dict) and "class_name" not in loss:
         return {k: resolve_loss(v, custom_objects) for k, v in loss.items()}
     return loss
-
-
-def _training_config(obj):
-    """The compile settings of a compiled Keras model, in tusk's training-config form."""
-    opt = getattr(obj, "optimizer", None)
-    if opt is None or getattr(obj, "loss", None) is None:
-        return None
-    cc = {}
-    if hasattr(obj, "get_compile_config"):
-        try:
-            cc = obj.get_compile_config() or {}
-        except Exception:  # noqa: BLE001 (older Keras: no compile config)
-            cc = {}
-    loss = cc.get("loss", obj.loss)
-    if isinstance(loss, dict) and loss.get("class_name") == "function":
-        loss = loss.get("config")
-    out = {"optimizer": {"class_name": type(opt).__name__, "config": opt.get_config()},
-           "loss": loss, "metrics": _metric_names(cc.get("metrics"))}
-    weights = cc.get("loss_weights")  # Keras writes [] or None when there are none
-    if weights and are_loss_weights(weights):
-        out["loss_weights"] = weights
-    elif weights:
-        # compile(opt, loss, ['acc']) in Keras 3 puts the metric names here, where Keras itself
-        # cannot use them; Elephas compiles again without them, and so does tusk.
-        warnings.warn(f"the Keras model's loss_weights {weights!r} are not numbers (tf.keras 2's positional metrics "
-                      "read by Keras 3 as loss_weights?); they are ignored", stacklevel=3)
-    return out
-
-
-def _metric_names(metrics):
-    def one(m):
-        if isinstance(m, dict) and m.get("class_name") == "function":
-            return m.get("config")
-        return m
-
-    if isinstance(metrics, (list, tuple)):
-        metrics = [[one(x) for x in m] if isinstance(m, (list, tuple)) else one(m) for m in metrics]
-    return metrics_mod.names(metrics)
-
-
-def from_keras(obj, custom_objects=None):
-    """A tusk.keras model with the architecture, weights and compile settings of a real Keras
-    model (or of a ``.keras``/``.h5`` file, loaded with ``keras.models.load_model``)."""
-    from .model import Model
-
-    if isinstance(obj, Model):
-        return obj
-    if isinstance(obj, (str, os.PathLike)):
-        keras = keras_module()
-        obj = keras.models.load_model(os.fspath(obj), custom_objects=custom_objects)
-    text = resolve_custom_objects(obj.to_json(), custom_objects)
-    core = _tusk.Model.from_json(text, next_seed())
-    core.set_weights([f32(w) for w in obj.get_weights()])
-    model = Model._wrap(core)
-    config = _training_config(obj)
-    if config is not None:
-        model.compile(optimizer=config["optimizer"], loss=resolve_loss(config["loss"], custom_objects), metrics=config["metrics"],
-                      loss_weights=config.get("loss_weights"))
-    return model
 
 
 def _keras_loss(keras, entry):

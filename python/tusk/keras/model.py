@@ -2,7 +2,7 @@
 
 Built three ways: the functional API (``Model(inputs, outputs)`` on tensors from
 ``Input``/layer calls), ``Sequential`` (its own module), or wrapping a core read from JSON, a
-saved directory or a real Keras model (``Model._wrap``). The architecture goes to Rust as
+saved directory or a real Keras model (``loading.wrap_core``). The architecture goes to Rust as
 Keras 3 JSON; weights live in Rust. When the architecture changes after building (a layer's
 ``trainable`` flag, ``Sequential.add``), the core is rebuilt on next use, keeping the weights
 of layers whose names and shapes are unchanged, and recompiled if it was compiled.
@@ -10,11 +10,11 @@ of layers whose names and shapes are unchanged, and recompiled if it was compile
 import json
 
 from .. import _tusk
-from . import legacy, naming, saving
+from . import interop, legacy, naming, saving
 from .._tusk import UnsupportedError
 from .data import f32
-from .graph import _walk, functional_json, graph_from_json
 from .layers.base import KerasTensor
+from .layers.topology import functional_json, walk_graph
 from .tracing import TRACED, keras_form
 from .training import Trainer
 from .utils import next_seed
@@ -48,7 +48,7 @@ class Model(Trainer):
         self._init_state(name or naming.unique_name("functional"))
         self._inputs, self._single_input = _as_list(inputs, "inputs")
         self._outputs, self._single_output = _as_list(outputs, "outputs")
-        self._layers, _ = _walk(self._inputs, self._outputs)
+        self._layers, _ = walk_graph(self._inputs, self._outputs)
         self._install(functional_json(self.name, self._inputs, self._outputs))
 
     # ---- construction -----------------------------------------------------------------------
@@ -101,29 +101,6 @@ class Model(Trainer):
             t._shape = (None, *shape)
         if self._training_config is not None:
             core.compile(json.dumps(self._training_config))
-
-    @classmethod
-    def _wrap(cls, core):
-        """A tusk.keras model (Sequential or functional) around an existing ``_tusk.Model``."""
-        from .sequential import Sequential
-
-        kind, name, first, layers, outputs = graph_from_json(core.to_json())
-        if kind == "Sequential":
-            model = Sequential.__new__(Sequential)
-            model._init_state(name)
-            model._input_layer, model._seq_layers = first, layers
-            model._inputs = model._outputs = None
-            model._single_input = model._single_output = True
-        else:
-            model = Model.__new__(Model)
-            model._init_state(name)
-            model._inputs, model._outputs, model._layers = first, outputs, layers
-            model._single_input, model._single_output = len(first) == 1, len(outputs) == 1
-        config = core.training_config()
-        model._install(None, core=core)  # not compiled yet on the Python side: keeps the optimizer state
-        if config is not None:
-            model._adopt_training_config(json.loads(config))
-        return model
 
     def _architecture_changed(self):
         self._stale = True
@@ -277,6 +254,4 @@ class Model(Trainer):
 
     def to_keras(self):
         """This model as a real ``keras.Model`` with the same weights (and compile settings)."""
-        from .interop import to_keras
-
-        return to_keras(self)
+        return interop.to_keras(self)

@@ -2,7 +2,7 @@
 ``model_from_yaml`` (Keras 2), ``clone_model`` and ``as_model`` (any model-like object -> a tusk.keras model; the Spark
 layer uses it)."""
 from .model import Model
-from .saving import as_model, load_model, model_from_json, model_from_yaml
+from .loading import as_model, load_model, model_from_json, model_from_yaml
 from .sequential import Sequential
 
 

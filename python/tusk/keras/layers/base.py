@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import naming
 from ..serialization import ConfigAttributes, activation_name, jsonable
+from .topology import infer_shape
 
 DTYPE_POLICY = {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": None}
 
@@ -55,8 +56,6 @@ class KerasTensor:
     @property
     def shape(self):
         if self._shape is None:
-            from ..graph import infer_shape  # graph imports the layers: import it late
-
             self._shape = infer_shape(self)
         return self._shape
 
