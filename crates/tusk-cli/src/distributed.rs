@@ -13,6 +13,7 @@ pub fn run(a: TrainArgs) -> Result<()> {
     if a.early_stopping.is_some() || a.plot.is_some() {
         anyhow::bail!("--early-stopping and --plot apply to single-process training, not with --workers/--mode/--trainer");
     }
+    job::server_settings(&a.dist)?; // checked before the data is read
     let loaded = data::load(&a.data, a.test_data.as_deref().map(|p| (p, a.test_labels.clone())))?;
     let model = model_source::compiled(&a.m)?;
     let job = job::spec(&a.m, &a.dist, a.validation_split, &model)?;
@@ -30,7 +31,7 @@ pub fn run(a: TrainArgs) -> Result<()> {
         (m, Vec::new(), r, samples)
     } else {
         let (x, y) = data::labelled(train, "training data")?;
-        let out = local::train(&job, model.params(), vec![x], vec![y], &local_options(&a.dist, workers))?;
+        let out = local::train(&job, model.params(), vec![x], vec![y], &local_options(&a.dist, workers)?)?;
         let samples = out.workers.iter().map(|w| w.samples_trained).sum::<u64>();
         (out.model, out.members, out.report, samples)
     };
@@ -38,6 +39,6 @@ pub fn run(a: TrainArgs) -> Result<()> {
     finish(Finished { job: &job, m: &a.m, data: &a.data.data, model: trained, members, report, test: loaded.test, samples, started, train_secs })
 }
 
-fn local_options(d: &DistArgs, workers: usize) -> LocalOptions {
-    LocalOptions { server: job::server_settings(d), ..LocalOptions::new(workers) }
+fn local_options(d: &DistArgs, workers: usize) -> Result<LocalOptions> {
+    Ok(LocalOptions { server: job::server_settings(d)?, ..LocalOptions::new(workers) })
 }

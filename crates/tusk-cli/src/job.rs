@@ -3,7 +3,7 @@
 
 use crate::args::{DistArgs, ModelArgs};
 use crate::report;
-use anyhow::Result;
+use anyhow::{Context, Result};
 use serde_json::{json, Value};
 use tusk_core::keras::model_to_json;
 use tusk_core::Model;
@@ -51,14 +51,16 @@ pub fn spec(m: &ModelArgs, d: &DistArgs, validation_split: f32, model: &Model) -
 }
 
 /// The server's settings from `d` (checkpoints, resume, time limits), checked by tusk-dist.
-pub fn server_settings(d: &DistArgs) -> ServerSettings {
-    ServerSettings {
+pub fn server_settings(d: &DistArgs) -> Result<ServerSettings> {
+    let s = ServerSettings {
         checkpoint_dir: d.checkpoint_dir.clone(),
         checkpoint_every: d.checkpoint_every.unwrap_or(0),
         resume: d.resume.clone(),
         registration_timeout: d.registration_timeout as f64,
         idle_timeout: d.idle_timeout as f64,
-    }
+    };
+    s.validate().context("--checkpoint-every, --checkpoint-dir, --registration-timeout, --idle-timeout")?;
+    Ok(s)
 }
 
 /// A parameter server for `job` with `workers`, the settings of `d` and `token`, starting
@@ -66,7 +68,7 @@ pub fn server_settings(d: &DistArgs) -> ServerSettings {
 pub fn start_server(job: &JobSpec, workers: usize, d: &DistArgs, token: Vec<u8>, weights: &[f32], listen: &str) -> Result<(Arc<ServerState>, TcpServer)> {
     let mut config = ServerConfig::new(job.clone(), workers);
     config.token = token;
-    let resume = server_settings(d).configure(&mut config)?;
+    let resume = server_settings(d)?.configure(&mut config)?;
     if let Some(cp) = &resume {
         eprintln!("tusk: resuming from {} commits, epoch {}", cp.counters.commits, cp.counters.epochs_done);
     }
