@@ -22,6 +22,9 @@ pub enum Error {
     /// Training cannot go on because a worker died or left (synchronous modes).
     #[error("worker lost: {0}")]
     WorkerLost(String),
+    /// A checkpoint the job asked for could not be written.
+    #[error("checkpoint failed: {0}")]
+    Checkpoint(String),
     /// The server answered a request with an error.
     #[error("server refused: {0}")]
     Server(String),

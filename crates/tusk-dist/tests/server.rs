@@ -383,3 +383,21 @@ fn idle_and_trickling_peers_cannot_exhaust_the_server() {
         drop(idle);
     });
 }
+
+#[test]
+fn a_checkpoint_that_cannot_be_written_fails_the_job() {
+    let (mut config, weights) = job_config(Algorithm::Asynchronous, 1);
+    // Under a regular file nothing can be created, whoever runs the test (root included).
+    let file = std::env::temp_dir().join(format!("tusk-not-a-dir-{}", std::process::id()));
+    std::fs::write(&file, b"").unwrap();
+    (config.checkpoint_dir, config.checkpoint_every) = (Some(file.join("ckpt")), 1);
+    let state = ServerState::new(config, weights.clone(), None).unwrap();
+    assert!(matches!(state.handle(Request::Hello { worker: 0, attempt: 0, samples: 600 }), Response::Welcome { .. }));
+    let commit = Commit { worker: 0, attempt: 0, seq: 0, t_pull: 0, round: 0, samples: 1, delta: Delta::Dense(vec![0.0; weights.len()]) };
+    state.handle(Request::Commit(commit));
+    match state.wait() {
+        Err(Error::Checkpoint(m)) => assert!(m.contains("writing a checkpoint to") && m.contains("tusk-not-a-dir"), "{m}"),
+        other => panic!("expected the job to fail, got {:?}", other.map(|r| r.checkpoints_written)),
+    }
+    let _ = std::fs::remove_file(&file);
+}

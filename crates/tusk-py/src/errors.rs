@@ -43,7 +43,7 @@ pub fn dist_err(e: tusk_dist::Error) -> PyErr {
         E::Protocol(_) => ProtocolError::new_err(msg),
         E::Auth(_) => AuthError::new_err(msg),
         E::Timeout(_) => TuskTimeoutError::new_err(msg),
-        E::Io { .. } => TuskIOError::new_err(msg),
+        E::Io { .. } | E::Checkpoint(_) => TuskIOError::new_err(msg),
         E::Config(_) => ConfigError::new_err(msg),
         E::WorkerLost(_) => WorkerLostError::new_err(msg),
         E::Server(_) => ServerError::new_err(msg),

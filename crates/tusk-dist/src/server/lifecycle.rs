@@ -1,7 +1,7 @@
 //! The ends of a job on the [`ServerState`]: periodic checkpoints, waiting for the job to
 //! finish (or fail, or run past a time limit), failing it from outside, and its report.
 
-use super::state::{Inner, ServerState};
+use super::state::{Failure, Inner, ServerState};
 use crate::checkpoint::{self, Checkpoint, Counters};
 use crate::error::{Error, Result};
 use crate::report::ServerReport;
@@ -23,7 +23,7 @@ impl ServerState {
             Err(e) => {
                 // A checkpoint that cannot be written fails the job: it was asked for so that a
                 // failure later can resume, and a run without it would only pretend to be safe.
-                inner.failure = Some(format!("writing a checkpoint to {} failed: {e}", dir.display()));
+                inner.failure = Failure::new(Error::Checkpoint, format!("writing a checkpoint to {} failed: {e}", dir.display()));
                 inner.stop = true;
                 self.changed.notify_all();
             }
@@ -35,7 +35,7 @@ impl ServerState {
         let mut inner = self.lock();
         loop {
             if let Some(f) = &inner.failure {
-                return Err(Error::WorkerLost(f.clone()));
+                return Err((f.kind)(f.message.clone()));
             }
             if inner.registry.all_ended(self.config.workers) {
                 let lost = inner.registry.lost();
@@ -49,16 +49,16 @@ impl ServerState {
             let t = &self.config.timeouts;
             let registered = inner.registry.workers.len();
             if registered < self.config.workers && self.started.elapsed() > t.registration {
-                inner.failure = Some(format!("only {registered} of {} workers connected within {} s", self.config.workers, t.registration.as_secs()));
+                inner.failure = Failure::new(Error::Timeout, format!("only {registered} of {} workers connected within {} s", self.config.workers, t.registration.as_secs()));
                 inner.stop = true;
                 self.changed.notify_all();
-                return Err(Error::Timeout(inner.failure.clone().expect("set")));
+                continue;
             }
             if inner.last_activity.elapsed() > t.idle {
-                inner.failure = Some(format!("no worker has sent anything for {} s", t.idle.as_secs()));
+                inner.failure = Failure::new(Error::Timeout, format!("no worker has sent anything for {} s", t.idle.as_secs()));
                 inner.stop = true;
                 self.changed.notify_all();
-                return Err(Error::Timeout(inner.failure.clone().expect("set")));
+                continue;
             }
             inner = self.changed.wait_timeout(inner, t.poll).unwrap_or_else(|p| p.into_inner()).0;
         }
@@ -67,7 +67,9 @@ impl ServerState {
     /// Marks the job failed (the runner's own error) so that waiting workers are released.
     pub fn fail(&self, reason: &str) {
         let mut inner = self.lock();
-        inner.failure.get_or_insert_with(|| reason.to_string());
+        if inner.failure.is_none() {
+            inner.failure = Failure::new(Error::WorkerLost, reason);
+        }
         inner.stop = true;
         self.changed.notify_all();
     }

@@ -26,6 +26,18 @@ use tusk_core::Optimizer;
 /// that a stray `Hello` with an inflated attempt cannot take the worker's place for good.
 pub const MAX_ATTEMPT_STEP: u32 = 16;
 
+/// Why a job failed: the message every waiting worker gets, and the error `wait` returns.
+pub(super) struct Failure {
+    pub message: String,
+    pub kind: fn(String) -> Error,
+}
+
+impl Failure {
+    pub fn new(kind: fn(String) -> Error, message: impl Into<String>) -> Option<Failure> {
+        Some(Failure { message: message.into(), kind })
+    }
+}
+
 pub(super) struct Inner {
     pub(super) registry: Registry,
     /// Updates applied to the center.
@@ -41,7 +53,7 @@ pub(super) struct Inner {
     pub(super) round_done: Vec<u32>,
     pub(super) stop: bool,
     pub(super) stopped_early: bool,
-    pub(super) failure: Option<String>,
+    pub(super) failure: Option<Failure>,
     pub(super) last_activity: Instant,
     pub(super) checkpoint_at: u64,
     pub(super) checkpoints: u64,
@@ -140,7 +152,7 @@ impl ServerState {
         let mut inner = self.lock();
         inner.last_activity = Instant::now();
         if let Some(f) = &inner.failure {
-            return Response::Error { message: f.clone() };
+            return Response::Error { message: f.message.clone() };
         }
         match req {
             Request::Hello { worker, attempt, samples } => self.hello(inner, worker, attempt, samples),
@@ -232,7 +244,7 @@ impl ServerState {
                 let (guard, _) = self.changed.wait_timeout(inner, self.config.timeouts.poll).unwrap_or_else(|p| p.into_inner());
                 inner = guard;
                 if let Some(f) = &inner.failure {
-                    return Response::Error { message: f.clone() };
+                    return Response::Error { message: f.message.clone() };
                 }
                 if round > inner.round {
                     return Response::Wait;
@@ -336,7 +348,7 @@ impl ServerState {
         }
         e.status = Status::Lost(reason.to_string());
         if self.config.job.algorithm.is_synchronous() {
-            inner.failure = Some(format!("worker {worker} was lost ({reason}); synchronous training cannot go on without its shard"));
+            inner.failure = Failure::new(Error::WorkerLost, format!("worker {worker} was lost ({reason}); synchronous training cannot go on without its shard"));
             inner.stop = true;
         }
         self.changed.notify_all();
