@@ -65,10 +65,7 @@ impl Default for JobSettings {
 impl JobSettings {
     /// The settings' names, as keyword arguments and JSON keys (taken from the struct itself).
     pub fn names() -> Vec<String> {
-        match serde_json::to_value(JobSettings::default()) {
-            Ok(Value::Object(m)) => m.keys().cloned().collect(),
-            _ => Vec::new(),
-        }
+        field_names::<JobSettings>()
     }
 
     /// Settings from a JSON object of some of them (the rest default); an unknown key or a
@@ -116,6 +113,14 @@ impl JobSettings {
             self.driver_optimizer = Some(optimizer.to_config());
         }
         Ok(())
+    }
+}
+
+/// The field names of a settings struct, read from its default's JSON.
+pub(crate) fn field_names<T: Serialize + Default>() -> Vec<String> {
+    match serde_json::to_value(T::default()) {
+        Ok(Value::Object(m)) => m.keys().cloned().collect(),
+        _ => Vec::new(),
     }
 }
 

@@ -35,10 +35,7 @@ impl Default for ServerSettings {
 impl ServerSettings {
     /// The settings' names, as keyword arguments and JSON keys.
     pub fn names() -> Vec<String> {
-        match serde_json::to_value(ServerSettings::default()) {
-            Ok(Value::Object(m)) => m.keys().cloned().collect(),
-            _ => Vec::new(),
-        }
+        crate::settings::field_names::<ServerSettings>()
     }
 
     /// Settings from a JSON object of some of them; an unknown key is an error naming it.
