@@ -39,7 +39,20 @@ struct Proc {
 
 impl Proc {
     fn start(name: &str, args: &[&str]) -> Proc {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_tusk")).args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("start tusk");
+        let mut command = Command::new(env!("CARGO_BIN_EXE_tusk"));
+        command.args(args);
+        Proc::spawn(name, command)
+    }
+
+    /// `tusk args` with at most `files` open file descriptors (`ulimit -n`).
+    fn start_with_file_limit(name: &str, files: u32, args: &[&str]) -> Proc {
+        let mut command = Command::new("sh");
+        command.args(["-c", &format!("ulimit -n {files} && exec \"$0\" \"$@\""), env!("CARGO_BIN_EXE_tusk")]).args(args);
+        Proc::spawn(name, command)
+    }
+
+    fn spawn(name: &str, mut command: Command) -> Proc {
+        let mut child = command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("start tusk");
         let log = Arc::new(Mutex::new(String::new()));
         let readers = vec![collect(child.stdout.take().unwrap(), &log), collect(child.stderr.take().unwrap(), &log)];
         Proc { name: name.into(), child, log, readers }
@@ -325,4 +338,21 @@ fn a_server_reachable_from_other_hosts_needs_a_strong_private_token() {
     until(&mut p, "writing its address", secs(30), || file.exists());
     let log = p.fails(secs(30));
     assert!(log.contains("without authentication"), "{log}");
+}
+
+#[test]
+fn a_real_worker_is_served_past_600_idle_connections_under_a_1024_file_limit() {
+    let (_serial, dir) = serial("flood");
+    let file = dir.join("address");
+    let mut server = Proc::start_with_file_limit("ps", 1024, &["--threads", "1", "ps", "--listen", "127.0.0.1:0", "--address-file", s(&file), "--model", "mlp", "--workers", "1", "--epochs", "1"]);
+    until(&mut server, "writing its address", secs(30), || file.exists());
+    let addr = std::fs::read_to_string(&file).unwrap();
+    let target: std::net::SocketAddr = addr.parse().unwrap();
+    // 600 peers that connect and say nothing: each would hold a thread and two descriptors.
+    let idle: Vec<std::net::TcpStream> = (0..600).filter_map(|_| std::net::TcpStream::connect_timeout(&target, secs(1)).ok()).collect();
+    assert!(idle.len() > 500, "only {} connected", idle.len());
+    worker(&addr, 0, 1, 2000, &[]).succeeds(secs(60));
+    let log = server.succeeds(secs(30));
+    assert!(log.contains("too many connections without the token"), "{log}");
+    drop(idle);
 }
