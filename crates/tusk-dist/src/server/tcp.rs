@@ -137,11 +137,12 @@ fn serve(stream: TcpStream, peer: SocketAddr, state: &ServerState, authenticated
     let (mut buf, mut out) = (Vec::new(), Vec::new());
     let mut worker: Option<(u32, u32)> = None;
     let mut done = false;
-    let mut authenticated = Some(authenticated);
+    // `Some` until the peer's first frame has shown the token.
+    let mut until_authenticated = Some(authenticated);
     let reason = loop {
         // Between messages a worker may be silent for up to the idle limit (it trains); a peer
         // that has not yet shown the token gets `auth` for its first whole frame.
-        let wait = if authenticated.is_some() { cfg.timeouts.auth } else { cfg.timeouts.idle };
+        let wait = if until_authenticated.is_some() { cfg.timeouts.auth } else { cfg.timeouts.idle };
         let waited_from = Instant::now();
         let _ = stream.set_read_timeout(Some(wait));
         match stream.peek(&mut [0u8]) {
@@ -153,7 +154,7 @@ fn serve(stream: TcpStream, peer: SocketAddr, state: &ServerState, authenticated
         // Once a frame has begun, all of it must come within the I/O limit (and the first
         // frame of a new connection within the auth limit of its connecting too).
         let mut until = Instant::now() + cfg.timeouts.io;
-        if authenticated.is_some() {
+        if until_authenticated.is_some() {
             until = until.min(waited_from + cfg.timeouts.auth);
         }
         let read = read_frame(&mut Deadline::new(&stream, until), &cfg.token, max_payload, &mut buf);
@@ -176,7 +177,7 @@ fn serve(stream: TcpStream, peer: SocketAddr, state: &ServerState, authenticated
                 break format!("it sent a bad frame ({e})");
             }
         };
-        if let Some(f) = authenticated.take() {
+        if let Some(f) = until_authenticated.take() {
             f();
         }
         let hello = match &req {
