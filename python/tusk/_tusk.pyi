@@ -9,8 +9,9 @@ import numpy as np
 from tusk.errors import (TuskError, ShapeError, ConfigError, UnsupportedError, DataError, StateError, TuskIOError,
                          FormatError, ProtocolError, AuthError, TuskTimeoutError, WorkerLostError, ServerError)
 
-MODES: list[str]         # Elephas modes, from tusk_dist::Algorithm::MODES
-TRAINERS: list[str]      # dist-keras trainers, from tusk_dist::Algorithm::TRAINERS
+MODES: list[str]         # Elephas modes, from tusk_dist::Algorithm::modes()
+TRAINERS: list[str]      # dist-keras trainers, from tusk_dist::Algorithm::trainers()
+FREQUENCIES: list[str]   # Elephas' commit frequencies, from tusk_dist::Frequency
 JOB_SETTINGS: list[str]  # the fields of tusk_dist::JobSettings, job_spec's keyword arguments
 SERVER_SETTINGS: list[str]  # the fields of tusk_dist::ServerSettings, ParameterServer's keyword arguments
 

@@ -9,6 +9,7 @@ Errors raised on a Spark executor travel to the driver inside Spark's own except
 `to_marker` writes one as a single tagged line there, and `from_marker` finds it again, so the
 driver re-raises the class it was (`tusk.spark.jobs.job_group`).
 """
+import functools
 import json
 
 __all__ = [
@@ -96,8 +97,6 @@ def from_marker(text: str):
 def tagged(partition_function):
     """Decorates a Spark partition function (a generator): a tusk error it raises leaves the
     executor with its message replaced by its `to_marker` line, for `from_marker` on the driver."""
-    import functools
-
     @functools.wraps(partition_function)
     def run(*args, **kwargs):
         try:

@@ -26,7 +26,7 @@ from tusk import _tusk, enums
 from tusk.spark import inference, models, runner
 
 MODES = tuple(_tusk.MODES)
-FREQUENCIES = ("epoch", "batch")
+FREQUENCIES = tuple(_tusk.FREQUENCIES)
 #: `_tusk.job_spec` settings a SparkModel passes through (those it does not set itself).
 JOB_SETTINGS = tuple(k for k in _tusk.JOB_SETTINGS if k not in ("frequency", "epochs", "batch_size", "driver_optimizer", "validation_split"))
 #: `tusk.spark.runner.train` settings a SparkModel passes through.

@@ -1,8 +1,8 @@
 //! The algorithms of a distributed job: Elephas' modes and dist-keras' trainers
 //! ([`Algorithm`]), Elephas' commit [`Frequency`], and the bound on workers. Each enum parses
-//! from and displays as the name users write (`FromStr`/`Display`); the lists of names
-//! ([`Algorithm::MODES`], [`Algorithm::TRAINERS`]) are the only ones in tusk: the CLI and
-//! Python take them from here.
+//! from and displays as the name users write (`FromStr`/`Display`, from one `name` mapping
+//! each); the lists of names ([`Algorithm::modes`], [`Algorithm::trainers`],
+//! [`Frequency::ALL`]) are the only ones in tusk: the CLI and Python take them from here.
 
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
@@ -54,35 +54,44 @@ pub enum Frequency {
 }
 
 impl Algorithm {
-    pub const MODES: [&'static str; 3] = ["synchronous", "asynchronous", "hogwild"];
-    pub const TRAINERS: [&'static str; 8] = ["single", "averaging", "ensemble", "downpour", "adag", "dynsgd", "aeasgd", "eamsgd"];
+    pub const ALL: [Algorithm; 11] = [
+        Algorithm::Synchronous,
+        Algorithm::Asynchronous,
+        Algorithm::Hogwild,
+        Algorithm::Single,
+        Algorithm::Averaging,
+        Algorithm::Ensemble,
+        Algorithm::Downpour,
+        Algorithm::Adag,
+        Algorithm::DynSgd,
+        Algorithm::Aeasgd,
+        Algorithm::Eamsgd,
+    ];
 
-    /// An Elephas mode name (`--mode`).
-    pub fn mode(name: &str) -> Result<Algorithm> {
-        match name.to_ascii_lowercase().as_str() {
-            "synchronous" => Ok(Algorithm::Synchronous),
-            "asynchronous" => Ok(Algorithm::Asynchronous),
-            "hogwild" => Ok(Algorithm::Hogwild),
-            _ => Err(Error::config(format!("unknown mode '{name}' (expected one of {})", Self::MODES.join(", ")))),
-        }
+    /// Elephas' mode names, in order.
+    pub fn modes() -> Vec<&'static str> {
+        Self::ALL.iter().filter(|a| a.is_mode()).map(|a| a.name()).collect()
     }
 
-    /// A dist-keras trainer name (`--trainer`), with or without the `Trainer` suffix.
+    /// dist-keras' trainer names (without the `Trainer` suffix), in order.
+    pub fn trainers() -> Vec<&'static str> {
+        Self::ALL.iter().filter(|a| !a.is_mode()).map(|a| a.name()).collect()
+    }
+
+    /// An Elephas mode name (`--mode`), any case.
+    pub fn mode(name: &str) -> Result<Algorithm> {
+        let lower = name.to_ascii_lowercase();
+        Self::ALL.into_iter().find(|a| a.is_mode() && a.name() == lower).ok_or_else(|| Error::config(format!("unknown mode '{name}' (expected one of {})", Self::modes().join(", "))))
+    }
+
+    /// A dist-keras trainer name (`--trainer`), any case, with or without the `Trainer` suffix.
     pub fn trainer(name: &str) -> Result<Algorithm> {
         let lower = name.to_ascii_lowercase();
-        match lower.strip_suffix("trainer").unwrap_or(&lower) {
-            "single" => Ok(Algorithm::Single),
-            "averaging" => Ok(Algorithm::Averaging),
-            "ensemble" => Ok(Algorithm::Ensemble),
-            "downpour" => Ok(Algorithm::Downpour),
-            "adag" => Ok(Algorithm::Adag),
-            "dynsgd" => Ok(Algorithm::DynSgd),
-            "aeasgd" => Ok(Algorithm::Aeasgd),
-            "eamsgd" => Ok(Algorithm::Eamsgd),
-            _ => Err(Error::config(format!("unknown trainer '{name}' (expected one of {})", Self::TRAINERS.join(", ")))),
-        }
+        let base = lower.strip_suffix("trainer").unwrap_or(&lower);
+        Self::ALL.into_iter().find(|a| !a.is_mode() && a.name() == base).ok_or_else(|| Error::config(format!("unknown trainer '{name}' (expected one of {})", Self::trainers().join(", "))))
     }
 
+    /// The name users write; the one mapping from algorithms to names.
     pub fn name(self) -> &'static str {
         match self {
             Algorithm::Synchronous => "synchronous",
@@ -130,7 +139,6 @@ impl Algorithm {
     }
 }
 
-
 /// Any algorithm by name: an Elephas mode or a dist-keras trainer (`"downpour"`, `"ADAG"`,
 /// `"EnsembleTrainer"`).
 impl FromStr for Algorithm {
@@ -138,7 +146,7 @@ impl FromStr for Algorithm {
 
     fn from_str(name: &str) -> Result<Algorithm> {
         Algorithm::mode(name).or_else(|_| Algorithm::trainer(name)).map_err(|_| {
-            Error::config(format!("unknown mode or trainer '{name}' (modes: {}; trainers: {})", Algorithm::MODES.join(", "), Algorithm::TRAINERS.join(", ")))
+            Error::config(format!("unknown mode or trainer '{name}' (modes: {}; trainers: {})", Algorithm::modes().join(", "), Algorithm::trainers().join(", ")))
         })
     }
 }
@@ -149,24 +157,30 @@ impl fmt::Display for Algorithm {
     }
 }
 
+impl Frequency {
+    pub const ALL: [Frequency; 2] = [Frequency::Epoch, Frequency::Batch];
+
+    /// The name users write.
+    pub fn name(self) -> &'static str {
+        match self {
+            Frequency::Epoch => "epoch",
+            Frequency::Batch => "batch",
+        }
+    }
+}
+
 impl FromStr for Frequency {
     type Err = Error;
 
     fn from_str(name: &str) -> Result<Frequency> {
-        match name.to_ascii_lowercase().as_str() {
-            "epoch" => Ok(Frequency::Epoch),
-            "batch" => Ok(Frequency::Batch),
-            _ => Err(Error::config(format!("frequency must be 'epoch' or 'batch', got '{name}'"))),
-        }
+        let lower = name.to_ascii_lowercase();
+        Self::ALL.into_iter().find(|f| f.name() == lower).ok_or_else(|| Error::config(format!("frequency must be 'epoch' or 'batch', got '{name}'")))
     }
 }
 
 impl fmt::Display for Frequency {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Frequency::Epoch => "epoch",
-            Frequency::Batch => "batch",
-        })
+        f.write_str(self.name())
     }
 }
 
@@ -176,11 +190,15 @@ mod tests {
 
     #[test]
     fn every_name_parses_back_to_its_algorithm() {
-        for name in Algorithm::MODES.iter().chain(&Algorithm::TRAINERS) {
+        assert_eq!(Algorithm::modes(), ["synchronous", "asynchronous", "hogwild"]);
+        assert_eq!(Algorithm::trainers(), ["single", "averaging", "ensemble", "downpour", "adag", "dynsgd", "aeasgd", "eamsgd"]);
+        for name in Algorithm::modes().into_iter().chain(Algorithm::trainers()) {
             let a: Algorithm = name.parse().unwrap();
-            assert_eq!(a.to_string(), *name);
-            assert_eq!(a.is_mode(), Algorithm::MODES.contains(name));
+            assert_eq!(a.to_string(), name);
+            assert_eq!(a.is_mode(), Algorithm::modes().contains(&name));
+            assert_eq!(Algorithm::trainer(&format!("{}Trainer", name.to_uppercase())).is_ok(), !a.is_mode());
         }
+        assert!(Algorithm::mode("downpour").unwrap_err().to_string().contains("expected one of synchronous, asynchronous, hogwild"));
         assert_eq!("ADAGTrainer".parse::<Algorithm>().unwrap(), Algorithm::Adag);
         let e = "sgd".parse::<Algorithm>().unwrap_err().to_string();
         assert!(e.contains("'sgd'") && e.contains("hogwild") && e.contains("eamsgd"), "{e}");

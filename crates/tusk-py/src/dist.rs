@@ -17,10 +17,9 @@ use tusk_core::keras::model_to_json;
 use tusk_dist::client::TcpClient;
 use tusk_dist::{local, worker, Algorithm, JobSettings, JobSpec, LocalOptions, ServerConfig, ServerReport, ServerSettings, ServerState, TcpServer, WorkerId};
 
-/// A Python value of a job setting as JSON (numbers, strings, booleans, None, lists, dicts);
-/// `key` names the setting in the error.
+/// A Python value of a job or server setting as JSON (numbers, strings, booleans, None,
+/// lists, dicts); `key` names the setting in the error.
 fn setting_json(key: &str, v: &Bound<'_, PyAny>) -> PyResult<Value> {
-    let bad = |what: String| ConfigError::new_err(format!("job setting '{key}': {what}"));
     if v.is_none() {
         Ok(Value::Null)
     } else if let Ok(b) = v.downcast::<PyBool>() {
@@ -38,7 +37,7 @@ fn setting_json(key: &str, v: &Bound<'_, PyAny>) -> PyResult<Value> {
     } else if let Ok(items) = v.extract::<Vec<Bound<'_, PyAny>>>() {
         items.iter().map(|v| setting_json(key, v)).collect::<PyResult<Vec<_>>>().map(Value::Array)
     } else {
-        Err(bad(format!("a {} is not a setting value", v.get_type().name()?)))
+        Err(ConfigError::new_err(format!("setting '{key}': a {} is not a setting value", v.get_type().name()?)))
     }
 }
 

@@ -5,20 +5,24 @@
 use pyo3::import_exception;
 use pyo3::prelude::*;
 
-// Defined once, in Python (`tusk.errors`); raised from Rust as those very classes.
-import_exception!(tusk.errors, TuskError);
-import_exception!(tusk.errors, ShapeError);
-import_exception!(tusk.errors, ConfigError);
-import_exception!(tusk.errors, UnsupportedError);
-import_exception!(tusk.errors, DataError);
-import_exception!(tusk.errors, StateError);
-import_exception!(tusk.errors, TuskIOError);
-import_exception!(tusk.errors, FormatError);
-import_exception!(tusk.errors, ProtocolError);
-import_exception!(tusk.errors, AuthError);
-import_exception!(tusk.errors, TuskTimeoutError);
-import_exception!(tusk.errors, WorkerLostError);
-import_exception!(tusk.errors, ServerError);
+/// Imports each class of `tusk.errors` (defined once, in Python) for Rust to raise as those
+/// very classes, and `register` re-exports them from `_tusk`: one list for both.
+macro_rules! tusk_exceptions {
+    ($($name:ident),+ $(,)?) => {
+        $(import_exception!(tusk.errors, $name);)+
+
+        pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+            let py = m.py();
+            $(m.add(stringify!($name), py.get_type::<$name>())?;)+
+            Ok(())
+        }
+    };
+}
+
+tusk_exceptions!(
+    TuskError, ShapeError, ConfigError, UnsupportedError, DataError, StateError, TuskIOError, FormatError, ProtocolError, AuthError,
+    TuskTimeoutError, WorkerLostError, ServerError,
+);
 
 pub fn core_err(e: tusk_core::Error) -> PyErr {
     use tusk_core::Error as E;
@@ -60,22 +64,4 @@ pub fn data_err(e: tusk_data::Error) -> PyErr {
         E::Config(_) => ConfigError::new_err(msg),
         E::Data(_) => DataError::new_err(msg),
     }
-}
-
-pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    let py = m.py();
-    m.add("TuskError", py.get_type::<TuskError>())?;
-    m.add("ShapeError", py.get_type::<ShapeError>())?;
-    m.add("ConfigError", py.get_type::<ConfigError>())?;
-    m.add("UnsupportedError", py.get_type::<UnsupportedError>())?;
-    m.add("DataError", py.get_type::<DataError>())?;
-    m.add("StateError", py.get_type::<StateError>())?;
-    m.add("TuskIOError", py.get_type::<TuskIOError>())?;
-    m.add("FormatError", py.get_type::<FormatError>())?;
-    m.add("ProtocolError", py.get_type::<ProtocolError>())?;
-    m.add("AuthError", py.get_type::<AuthError>())?;
-    m.add("TuskTimeoutError", py.get_type::<TuskTimeoutError>())?;
-    m.add("WorkerLostError", py.get_type::<WorkerLostError>())?;
-    m.add("ServerError", py.get_type::<ServerError>())?;
-    Ok(())
 }

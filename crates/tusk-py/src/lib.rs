@@ -30,8 +30,9 @@ fn _tusk(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(dist::run_worker, m)?)?;
     m.add_function(wrap_pyfunction!(dist::merge_reports, m)?)?;
     // The one list of each kind of name: Python reads them here.
-    m.add("MODES", tusk_dist::Algorithm::MODES.to_vec())?;
-    m.add("TRAINERS", tusk_dist::Algorithm::TRAINERS.to_vec())?;
+    m.add("MODES", tusk_dist::Algorithm::modes())?;
+    m.add("TRAINERS", tusk_dist::Algorithm::trainers())?;
+    m.add("FREQUENCIES", tusk_dist::Frequency::ALL.map(tusk_dist::Frequency::name).to_vec())?;
     m.add("JOB_SETTINGS", tusk_dist::JobSettings::names())?;
     m.add("SERVER_SETTINGS", tusk_dist::ServerSettings::names())?;
     Ok(())

@@ -17,7 +17,7 @@ from pyspark.ml.param.shared import HasFeaturesCol, HasLabelCol, HasOutputCol, H
 from tusk import _tusk, enums
 
 MODES = tuple(_tusk.MODES)
-FREQUENCIES = ("epoch", "batch")
+FREQUENCIES = tuple(_tusk.FREQUENCIES)
 
 
 def _model_config(value):
